@@ -1,0 +1,78 @@
+"""Project-wide fixtures. Real services are required under CI=true: a test that needs
+PostgreSQL, Redis or Chromium fails there (never skips) when the service is missing."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip locally when a real part is missing, but fail in CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available.", pytrace=False)
+    pytest.skip(f"{what} is not available")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.usefixtures("_needs_postgres"))
+
+
+@pytest.fixture
+def _needs_postgres():
+    require(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Uploaded files of one test never leak into another, or into the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class SMTPInbox:
+    """Messages received by a real aiosmtpd server, parsed with the email package."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def bodies(self) -> list[str]:
+        texts = []
+        for message in self.messages:
+            part = message.get_body(preferencelist=("plain", "html"))
+            texts.append(part.get_content() if part else "")
+        return texts
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free local port; Django sends through it with the SMTP backend."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    inbox.port = settings.EMAIL_PORT
+    try:
+        yield inbox
+    finally:
+        controller.stop()
