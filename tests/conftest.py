@@ -2,6 +2,7 @@
 PostgreSQL, Redis or Chromium fails there (never skips) when the service is missing."""
 
 import os
+import socket
 
 import pytest
 from django.conf import settings
@@ -35,6 +36,12 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class SMTPInbox:
     """Messages received by a real aiosmtpd server, parsed with the email package."""
 
@@ -63,11 +70,11 @@ def smtp_server(settings):
     from aiosmtpd.controller import Controller
 
     inbox = SMTPInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""

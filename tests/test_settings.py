@@ -34,6 +34,8 @@ def test_debug_is_off_unless_set():
     code = "from django.conf import settings; print(settings.DEBUG)"
     result = run_manage(
         "shell",
+        "-v",
+        "0",
         "-c",
         code,
         env_overrides={"SECRET_KEY": secrets.token_urlsafe(50)},
