@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class TaxonomyConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'taxonomy'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "taxonomy"

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_manage(*args, env_overrides: dict[str, str], drop: tuple[str, ...] = ()):
-    env = {k: v for k, v in os.environ.items() if k not in drop and k != "PYTEST_VERSION"}
+    # Run as a fresh process would: without pytest's markers or the browser tests' opt-out.
+    inherited = {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", *drop}
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
