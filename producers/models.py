@@ -290,9 +290,7 @@ class HeldCertificationQuerySet(models.QuerySet):
 class HeldCertification(models.Model):
     """A certification a listing claims, with evidence; counts only once verified and unexpired."""
 
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="certifications"
-    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="certifications")
     certification = models.ForeignKey(
         Certification, on_delete=models.PROTECT, related_name="+", verbose_name=_("certification")
     )

@@ -19,15 +19,18 @@ def require(condition: bool, what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(pytest.mark.usefixtures("_needs_postgres"))
+def on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres"):
+        require(on_postgres(), "PostgreSQL")
 
 
 @pytest.fixture
 def _needs_postgres():
-    require(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL")
+    require(on_postgres(), "PostgreSQL")
 
 
 @pytest.fixture(autouse=True)
