@@ -196,7 +196,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Eager (in-process) when there is no broker, and in tests unless a test starts a real worker
+# (those switch it off on the Celery app itself).
+CELERY_TASK_ALWAYS_EAGER = envbool(
+    "CELERY_TASK_ALWAYS_EAGER", "true" if not REDIS_URL or TESTING else "false"
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -205,6 +209,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "meeting-requests-expire": {"task": "forums.tasks.meeting_requests_expire", "schedule": 3600.0},
+}
+
+# --- Meeting requests -----------------------------------------------------------------------
+MEETING_REQUEST_EXPIRY_DAYS = envint("MEETING_REQUEST_EXPIRY_DAYS", 14)
+MEETING_REQUEST_CAP_PER_FORUM = envint("MEETING_REQUEST_CAP_PER_FORUM", 20)
 
 CACHES = {
     "default": (
@@ -225,6 +236,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "forum_market.api.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Forum Market API",
