@@ -7,14 +7,17 @@ decide what the listing's state allows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -296,29 +299,32 @@ class RejectForm(forms.Form):
 
 
 # --- Catalogue ------------------------------------------------------------------------------
+# The catalogue's filters come in the URL (GET), so a search can be shared. The fields are
+# declared by producers.filters.CatalogueFilterSet (which the REST API shares); this is its
+# form: taxonomy choices, and the checks that involve two fields.
 
 
-class CategoryFilterIterator(ModelChoiceIterator):
-    """Each group is an <optgroup> opening with “All of <group>”, then its subgroups."""
+class FastSelect(forms.Select):
+    """A <select> written in Python, with the same HTML as Django's template. The catalogue's
+    filters have some 150 options, and rendering each through the template engine took
+    longer than the search itself. (Only the `selected` attribute is written on options.)"""
 
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        categories = list(self.queryset)
-        children: dict[int, list[Category]] = {}
-        for category in categories:
-            if category.parent_id:
-                children.setdefault(category.parent_id, []).append(category)
-        for group in categories:
-            if group.parent_id is None:
-                everything = (
-                    self.choice(group)[0],
-                    _("All of %(group)s") % {"group": group.name},
-                )
-                yield (
-                    group.name,
-                    [everything, *(self.choice(child) for child in children.get(group.pk, []))],
-                )
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                html.append(f'<optgroup label="{escape(str(group))}">')
+            html.extend(
+                f'<option value="{escape(str(option["value"]))}"'
+                f"{' selected' if option['selected'] else ''}>"
+                f"{escape(str(option['label']))}</option>"
+                for option in options
+            )
+            if group:
+                html.append("</optgroup>")
+        html.append("</select>")
+        return mark_safe("".join(html))  # noqa: S308 (every value is escaped above)
 
 
 class FilterChoiceMixin:
@@ -336,50 +342,150 @@ class FilterChoiceMixin:
             ) from None
 
 
-class CategoryFilterField(FilterChoiceMixin, forms.ModelChoiceField):
-    iterator = CategoryFilterIterator
+def _category_choices(categories: list[Category]) -> list:
+    """Each group is an <optgroup> opening with “All of <group>”, then its subgroups."""
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    return [
+        (
+            group.name,
+            [
+                (group.code, _("All of %(group)s") % {"group": group.name}),
+                *((child.code, child.name) for child in children.get(group.pk, [])),
+            ],
+        )
+        for group in categories
+        if group.parent_id is None
+    ]
 
 
-class ProvinceFilterField(FilterChoiceMixin, GroupedModelChoiceField):
-    pass
+def _grouped_choices(rows, group_by: Callable, label: Callable = str) -> list:
+    """<optgroup>s of consecutive rows with the same group (rows come ordered by it)."""
+    return [
+        (str(group), [(row.code, label(row)) for row in members])
+        for group, members in groupby(rows, key=group_by)
+    ]
+
+
+# For each taxonomy filter: how to read its rows, and how they show in a <select>. Groups are
+# keyed by code (one translated label per group, not per row).
+TAXONOMY_FILTERS: dict[str, tuple[Callable, Callable]] = {
+    "category": (
+        lambda: list(Category.objects.order_by("position", "code")),
+        _category_choices,
+    ),
+    "province": (
+        lambda: list(provinces_current()),
+        lambda rows: _grouped_choices(rows, lambda province: province.country.name),
+    ),
+    "certification": (
+        lambda: list(Certification.objects.order_by("kind", "code")),
+        lambda rows: [
+            (Certification.Kind(kind).label, choices)
+            for kind, choices in _grouped_choices(rows, lambda cert: cert.kind)
+        ],
+    ),
+    "unit": (
+        lambda: list(Unit.objects.order_by("dimension", "to_base")),
+        lambda rows: [
+            (Unit.Dimension(dimension).label, choices)
+            for dimension, choices in _grouped_choices(
+                rows, lambda unit: unit.dimension, lambda unit: f"{unit.name} ({unit.symbol})"
+            )
+        ],
+    ),
+}
+
+
+class TaxonomyCodeField(FilterChoiceMixin, forms.ChoiceField):
+    """A row of the shared vocabulary (category, province, ...) chosen by its code: codes,
+    not ids, keep URLs readable and stable. Cleans to the row itself, or None.
+
+    The rows are read once per form, when first needed, and serve both the check of the
+    value and the <select>: one query per taxonomy, and none for a taxonomy the request
+    neither uses nor shows.
+    """
+
+    widget = FastSelect
+
+    def __init__(self, *, taxonomy: str, empty_label: str, **kwargs):
+        self.taxonomy = taxonomy
+        self.empty_label = empty_label
+        self._rows: list | None = None
+        self._choices_made: list | None = None
+        super().__init__(choices=self._choice_list, **kwargs)
+
+    def __deepcopy__(self, memo):
+        field = super().__deepcopy__(memo)
+        field._rows = field._choices_made = None
+        field.choices = field._choice_list  # read through the copy, not the declared field
+        return field
+
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = TAXONOMY_FILTERS[self.taxonomy][0]()
+        return self._rows
+
+    def _choice_list(self) -> list:
+        # Asked for several times per page (the check, the widget); made once per form.
+        if self._choices_made is None:
+            make_choices = TAXONOMY_FILTERS[self.taxonomy][1]
+            self._choices_made = [("", self.empty_label), *make_choices(self.rows())]
+        return self._choices_made
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        return next(row for row in self.rows() if row.code == code)
 
 
 class CatalogueFilterForm(forms.Form):
-    """GET filters; codes (not ids) in the URL so links stay readable and stable."""
+    """The base form of CatalogueFilterSet: checks between fields, and the sort shown."""
 
     use_required_attribute = False
 
-    category = CategoryFilterField(
-        queryset=Category.objects.order_by("position", "code"),
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("Category"),
-        empty_label=gettext_lazy("All categories"),
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "There is no category “%(value)s”, so all categories are shown."
-            )
-        },
-    )
-    province = ProvinceFilterField(
-        queryset=provinces_current(),
-        group_by=lambda province: province.country.name,
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("Province"),
-        empty_label=gettext_lazy("All provinces"),
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "There is no province “%(value)s”, so all provinces are shown."
-            )
-        },
-    )
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("sort"):
+            # Show the order that applies: best match when searching, otherwise newest.
+            data = data.copy()
+            data["sort"] = "relevance" if str(data.get("q", "")).strip() else "newest"
+        super().__init__(data, *args, **kwargs)
 
-    def filters(self) -> dict:
-        """The filters that are valid; invalid ones are dropped (and reported as errors)."""
-        self.is_valid()
-        return {
-            name: self.cleaned_data.get(name)
-            for name in ("category", "province")
-            if self.cleaned_data.get(name) is not None
-        }
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("min_capacity") is not None and not cleaned.get("capacity_unit"):
+            cleaned.pop("min_capacity")
+            if "capacity_unit" not in self.errors:
+                self.add_error(
+                    "capacity_unit",
+                    _(
+                        "Choose the unit of the monthly capacity (for example kg), so it can "
+                        "be compared; capacity is not filtered meanwhile."
+                    ),
+                )
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if (low is not None or high is not None) and not cleaned.get("currency"):
+            cleaned.pop("min_price", None)
+            cleaned.pop("max_price", None)
+            if "currency" not in self.errors:
+                self.add_error(
+                    "currency",
+                    _(
+                        "Choose the currency of the price: prices in different currencies "
+                        "are not compared, so price is not filtered meanwhile."
+                    ),
+                )
+        elif low is not None and high is not None and low > high:
+            self.add_error(
+                "max_price",
+                _(
+                    "The highest price must be the same as or more than the lowest price "
+                    "(%(low)s), so price is not filtered."
+                )
+                % {"low": low},
+            )
+            cleaned.pop("min_price", None)
+        return cleaned

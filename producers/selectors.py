@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,8 +37,15 @@ from producers.display import (
     price_range_display,
     quantity_display,
 )
-from producers.models import HeldCertification, Producer, Product, ProductPhoto
-from taxonomy.models import Category, Province
+from producers.models import (
+    SEARCH_SECTION,
+    HeldCertification,
+    Producer,
+    Product,
+    ProductPhoto,
+    search_normalise,
+)
+from taxonomy.models import Category, Certification, Province, Unit
 
 
 def producer_for_user(*, user: User) -> Producer | None:
@@ -49,20 +77,181 @@ def products_for_producer(*, producer: Producer) -> QuerySet[Product]:
     )
 
 
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+class CatalogueSort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    CAPACITY = "capacity"
+
+
+# Words this short are matched whole (" ca " finds "cá", not "cacao"): as substrings they
+# match nearly everything, and trigram indexes cannot narrow them down.
+SHORT_WORD = 2
+MAX_SEARCH_WORDS = 8
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    word: str
+    whole: bool
+
+    @property
+    def pattern(self) -> str:
+        """What search_text must contain (it is padded, so a whole word has spaces round)."""
+        return f" {self.word} " if self.whole else self.word
+
+
+def search_terms(query: str) -> list[SearchTerm]:
+    """The words of a query, normalised like search_text, each once, at most 8.
+
+    Short Latin words and numbers are matched whole; a short Khmer run stays a substring,
+    since Khmer writes no spaces between words.
+    """
+    words = list(dict.fromkeys(search_normalise(query).split()))[:MAX_SEARCH_WORDS]
+    return [SearchTerm(word, whole=len(word) <= SHORT_WORD and word.isascii()) for word in words]
+
+
+def products_for_cards(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Listings with what a product card shows, in one query however many cards there are:
+    producer, province and capacity unit joined, and the first photo's file
+    (`card_image`, which `Product.card_photo` turns into a photo with its thumbnail)."""
+    first_photo = ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
+    return (
+        products.select_related("producer__province", "capacity_unit")
+        .annotate(card_image=Subquery(first_photo.values("image")[:1]))
+        .defer("search_text", "description", "description_en")  # long, and not on a card
+    )
+
+
+class DeferredJoinPaginator(Paginator):
+    """Pages a queryset in two steps within one query: the page's ids first, with only the
+    joins its filters need, then those rows alone with their select_related joins and
+    prefetches. A deep page or a sort over many rows then skips rows without joining them.
+    """
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+def _text_relevance(products: QuerySet[Product], terms: list[SearchTerm]) -> QuerySet[Product]:
+    """Best first: listings with more of the words in their names (rather than only in the
+    producer's name or a description), then, on PostgreSQL, the closest trigram match of
+    the query to the names, then the newest."""
+    names_end = StrIndex("search_text", Value(SEARCH_SECTION))
+    in_names = [
+        Case(
+            When(LessThan(StrIndex("search_text", Value(term.pattern)), names_end), then=1),
+            default=0,
+            output_field=IntegerField(),
+        )
+        for term in terms
+    ]
+    hits = in_names[0]
+    for more in in_names[1:]:
+        hits = hits + more
+    ordering = [hits.desc()]
+    if connections[products.db].vendor == "postgresql":
+        names = Func(
+            F("search_text"),
+            Value(SEARCH_SECTION),
+            Value(1),
+            function="SPLIT_PART",
+            output_field=TextField(),
+        )
+        query = " ".join(term.word for term in terms)
+        ordering.append(TrigramWordSimilarity(query, names).desc())
+    return products.order_by(*ordering, "-created_at", "-pk")
+
+
+def products_search(
+    *,
+    products: QuerySet[Product] | None = None,
+    q: str = "",
+    category: Category | None = None,
+    province: Province | None = None,
+    certification: Certification | None = None,
+    min_stars: int | None = None,
+    min_capacity: Decimal | None = None,
+    capacity_unit: Unit | None = None,
+    currency: str = "",
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    sort: str = "",
+) -> QuerySet[Product]:
+    """Approved listings matching the catalogue's search and filters, in the chosen order.
+
+    - `q`: every word must appear in the names, descriptions or producer's name, with or
+      without Vietnamese accents (see search_terms);
+    - `category`: a subgroup, or a group (all its subgroups);
+    - `certification`: held, verified and unexpired today;
+    - `min_capacity` with `capacity_unit`: monthly capacity of at least that much, compared
+      in base units and only within the unit's dimension (kg with t, never with L);
+    - `currency`, `min_price`, `max_price`: listings priced in that currency whose price range
+      overlaps [min_price, max_price] (an open end of the listing's range overlaps anything
+      beyond it; listings without a price are left out once a price is asked for; prices
+      count only with a currency, since no exchange rates are applied);
+    - `sort`: relevance (the default with `q`), newest (the default without) or capacity.
+
+    Unapproved listings and pending revisions never come out, whatever `products` holds.
+    """
+    products = products if products is not None else Product.objects.all()
+    products = products.filter(status=Product.Status.APPROVED, revision_of__isnull=True)
+    terms = search_terms(q)
+    for term in terms:
+        # `contains`, not `icontains`: both sides are already folded, and PostgreSQL's
+        # icontains wraps the column in UPPER(), which the trigram index cannot serve.
+        products = products.filter(search_text__contains=term.pattern)
+    if category is not None:
+        if category.parent_id is None:
+            products = products.filter(Q(category=category) | Q(category__parent=category))
+        else:
+            products = products.filter(category=category)
+    if province is not None:
+        products = products.filter(producer__province=province)
+    if certification is not None:
+        held = HeldCertification.objects.valid_on(timezone.localdate()).filter(
+            product=OuterRef("pk"), certification=certification
+        )
+        products = products.filter(Exists(held))
+    if min_stars:
+        products = products.filter(stars__gte=min_stars)
+    if min_capacity is not None and capacity_unit is not None:
+        products = products.filter(
+            capacity_unit__dimension=capacity_unit.dimension,
+            capacity_base__gte=capacity_unit.to_base_quantity(min_capacity),
+        )
+    if currency:
+        products = products.filter(currency=currency)
+        if min_price is not None or max_price is not None:
+            products = products.exclude(price_min__isnull=True, price_max__isnull=True)
+        if max_price is not None:
+            products = products.filter(Q(price_min__isnull=True) | Q(price_min__lte=max_price))
+        if min_price is not None:
+            products = products.filter(Q(price_max__isnull=True) | Q(price_max__gte=min_price))
+
+    if not sort:
+        sort = CatalogueSort.RELEVANCE if terms else CatalogueSort.NEWEST
+    if sort == CatalogueSort.RELEVANCE and terms:
+        return _text_relevance(products, terms)
+    if sort == CatalogueSort.CAPACITY:
+        return products.order_by("-capacity_base", "-created_at", "-pk")
+    return products.order_by("-created_at", "-pk")
+
+
 def products_approved(
     *, category: Category | None = None, province: Province | None = None
 ) -> QuerySet[Product]:
-    """Public listings, newest first; `category` may be a group (all its subgroups)."""
-    products = Product.objects.approved()
-    if category is not None:
-        products = products.filter(Q(category=category) | Q(category__parent=category))
-    if province is not None:
-        products = products.filter(producer__province=province)
-    return (
-        products.select_related("producer__province", "category__parent")
-        .prefetch_related(_photos_prefetch())
-        .order_by("-created_at", "-pk")
-    )
+    """Public listings, newest first, ready for cards; `category` may be a group (all its
+    subgroups)."""
+    return products_for_cards(products_search(category=category, province=province))
 
 
 def products_newest(*, limit: int = 8) -> list[Product]:

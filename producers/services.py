@@ -125,12 +125,16 @@ def producer_update(*, producer: Producer, data: dict[str, Any]) -> Producer:
     if unknown:
         raise ValueError(f"Not producer profile fields: {sorted(unknown)}")
     producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    old_name = producer.name
     for field in PRODUCER_FIELDS:
         if field in data:
             setattr(producer, field, data[field])
     new_logo = _logo_apply(producer, data.get("logo"))
     producer.full_clean(exclude=None if new_logo else ["logo"])
     producer.save()
+    if producer.name != old_name:
+        # Catalogue search finds listings by their producer's name too.
+        Product.objects.filter(producer=producer).search_text_refresh()
     return producer
 
 

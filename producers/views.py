@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from producers import selectors, services
+from producers.filters import CatalogueFilterSet
 from producers.forms import (
-    CatalogueFilterForm,
     HeldCertificationForm,
     PhotoUploadForm,
     ProducerForm,
@@ -45,6 +45,16 @@ from producers.permissions import (
 from producers.services import ListingError
 
 CATALOGUE_PAGE_SIZE = 24
+# Filters folded under "More filters" on the catalogue page unless one is in use.
+CATALOGUE_MORE_FILTERS = (
+    "certification",
+    "min_stars",
+    "min_capacity",
+    "capacity_unit",
+    "currency",
+    "min_price",
+    "max_price",
+)
 REVIEW_PAGE_SIZE = 10
 Status = Product.Status
 
@@ -59,9 +69,9 @@ def _next_or(request, fallback: str) -> str:
     return fallback
 
 
-def _page(request, items, per_page: int):
+def _page(request, items, per_page: int, paginator_class: type[Paginator] = Paginator):
     """The requested page; a missing or past-the-end page shows the nearest one, and says so."""
-    paginator = Paginator(items, per_page)
+    paginator = paginator_class(items, per_page)
     asked = request.GET.get("page")
     page = paginator.get_page(asked)
     if asked not in (None, "", str(page.number)):
@@ -83,13 +93,24 @@ def home(request):
 
 @require_safe
 def catalogue_list(request):
-    form = CatalogueFilterForm(request.GET)
-    filters = form.filters()
-    page = _page(request, selectors.products_approved(**filters), CATALOGUE_PAGE_SIZE)
+    """Search and filters in the URL; bad values are dropped with a message by the field."""
+    filterset = CatalogueFilterSet(
+        request.GET, queryset=selectors.products_for_cards(Product.objects.all())
+    )
+    page = _page(
+        request, filterset.qs, CATALOGUE_PAGE_SIZE, paginator_class=selectors.DeferredJoinPaginator
+    )
+    form = filterset.form
     return render(
         request,
         "producers/catalogue_list.html",
-        {"form": form, "page": page, "products": page.object_list, "filters": filters},
+        {
+            "form": form,
+            "page": page,
+            "products": page.object_list,
+            "searching": bool(form.cleaned_data.get("q")),
+            "more_filters": any(request.GET.get(name) for name in CATALOGUE_MORE_FILTERS),
+        },
     )
 
 
