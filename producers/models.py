@@ -5,9 +5,13 @@ A listing is public only while approved. Editing an approved listing works on a 
 organiser approves that revision, so unreviewed content is never published.
 """
 
+import re
+import unicodedata
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -46,6 +50,85 @@ def months_to_mask(months) -> int:
 
 def mask_to_months(mask: int) -> list[int]:
     return [m for m in range(1, 13) if mask & (1 << (m - 1))]
+
+
+# --- Search text ----------------------------------------------------------------------------
+# Catalogue search matches a query against `Product.search_text`, which both sides normalise
+# the same way, in Python, so it behaves the same on PostgreSQL and SQLite: case-folded,
+# Vietnamese accents dropped (đ -> d, so "nuoc mam" finds "nước mắm"), punctuation turned
+# into spaces. Only Latin accents go: Khmer vowel signs are combining marks too, and dropping
+# them would merge different words.
+
+_LATIN_MARKS = re.compile("[\u0300-\u036f]")
+# Zero-width characters, common in Khmer text, separate nothing a reader sees.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+# Subscript ta and subscript da look the same in Khmer and are written either way (កណ្តាល).
+_KHMER_COENG_TA, _KHMER_COENG_DA = "\u17d2\u178f", "\u17d2\u178a"
+# Between the parts of search_text; never produced by search_normalise (it is punctuation).
+SEARCH_SECTION = " | "
+# The fields search_text is made from (with the producer's name).
+SEARCH_SOURCE_FIELDS = frozenset(
+    {"name", "name_en", "description", "description_en", "producer", "producer_id"}
+)
+
+
+@cache
+def _separators() -> dict[int, str | None]:
+    """A str.translate table: punctuation, symbols, spaces and controls become spaces."""
+    table: dict[int, str | None] = {
+        codepoint: " "
+        for codepoint in range(0x10000)
+        if unicodedata.category(chr(codepoint))[0] in "PSZC"
+    }
+    table.update(dict.fromkeys(map(ord, _INVISIBLE)))
+    return table
+
+
+def search_normalise(text: str) -> str:
+    """Text as search compares it: "Nước mắm Phú-Quốc!" -> "nuoc mam phu quoc"."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_separators()).casefold()
+    text = text.replace(_KHMER_COENG_TA, _KHMER_COENG_DA).replace("đ", "d")
+    text = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def product_search_text(
+    *, name: str, name_en: str, producer_name: str, description: str, description_en: str
+) -> str:
+    """The names first, then the producer, then the descriptions, so a search can tell a
+    match in the names from one further on. Padded with spaces so a whole word can be
+    matched as " word " anywhere."""
+    names = search_normalise(f"{name} {name_en}")
+    descriptions = search_normalise(f"{description} {description_en}")
+    return (
+        f" {names}{SEARCH_SECTION}{search_normalise(producer_name)}{SEARCH_SECTION}{descriptions} "
+    )
+
+
+class PostgresTrigramIndex(GinIndex):
+    """A GIN trigram index (pg_trgm) on PostgreSQL, and nothing on other databases.
+
+    SQLite has no GIN: there the same LIKE searches run unindexed. Creating nothing (rather
+    than failing) keeps SQLite's table rebuilds in later migrations working.
+    """
+
+    def __init__(self, *, fields, name):
+        super().__init__(fields=fields, name=name, opclasses=["gin_trgm_ops"])
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("opclasses", None)
+        return path, args, kwargs
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return f"-- {self.name}: PostgreSQL only"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return f"-- {self.name}: PostgreSQL only"
+        return super().remove_sql(model, schema_editor, **kwargs)
 
 
 class Producer(models.Model):
@@ -92,6 +175,17 @@ class ProductQuerySet(models.QuerySet):
 
     def originals(self):
         return self.filter(revision_of__isnull=True)
+
+    def search_text_refresh(self) -> int:
+        """Recompute search_text for these rows (after their producer is renamed, say)."""
+        products = list(
+            self.select_related("producer").only(
+                "name", "name_en", "description", "description_en", "producer__name"
+            )
+        )
+        for product in products:
+            product.search_text = product.search_text_compute()
+        return self.model.objects.bulk_update(products, ["search_text"], batch_size=500)
 
 
 class Product(models.Model):
@@ -186,6 +280,9 @@ class Product(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    # Derived on save from the names, descriptions and the producer's name (see
+    # product_search_text); what catalogue search matches, through a trigram index.
+    search_text = models.TextField(default="", blank=True, editable=False)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
@@ -210,6 +307,18 @@ class Product(models.Model):
             models.Index(fields=["status", "category"], name="product_status_category"),
             models.Index(fields=["status", "submitted_at"], name="product_review_queue"),
             models.Index(fields=["status", "-created_at"], name="product_status_newest"),
+            # Catalogue search: words through trigrams; the two orders of the public list.
+            PostgresTrigramIndex(fields=["search_text"], name="product_search_text_trgm"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="product_public_newest",
+                condition=Q(status="approved", revision_of__isnull=True),
+            ),
+            models.Index(
+                fields=["-capacity_base", "-created_at", "-id"],
+                name="product_public_capacity",
+                condition=Q(status="approved", revision_of__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -228,12 +337,26 @@ class Product(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        # Keep the base-unit copies in step with what the producer typed.
+        # Keep the base-unit copies and the search text in step with what the producer typed.
+        update_fields = kwargs.get("update_fields")
         self.capacity_base = self.capacity * self.capacity_unit.to_base
         self.min_order_base = (
             self.min_order * self.unit_of_sale.to_base if self.min_order is not None else None
         )
+        if update_fields is None or not SEARCH_SOURCE_FIELDS.isdisjoint(update_fields):
+            self.search_text = self.search_text_compute()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+
+    def search_text_compute(self) -> str:
+        return product_search_text(
+            name=self.name,
+            name_en=self.name_en,
+            producer_name=self.producer.name,
+            description=self.description,
+            description_en=self.description_en,
+        )
 
     @property
     def months(self) -> list[int]:
@@ -250,6 +373,14 @@ class Product(models.Model):
         if language == "en" and self.name_en:
             return self.name_en
         return self.name
+
+    @property
+    def card_photo(self) -> "ProductPhoto | None":
+        """The first photo, for a product card: from the `card_image` annotation of
+        selectors.products_for_cards when there is one (no query), else read."""
+        if hasattr(self, "card_image"):
+            return ProductPhoto(product=self, image=self.card_image) if self.card_image else None
+        return self.photos.order_by("position", "pk").first()
 
     @property
     def display_description(self) -> str:
@@ -326,3 +457,8 @@ class HeldCertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certification} ({self.product})"
+
+
+# The import's records (ImportBatch, ClaimCode) live beside its code; importing them here
+# registers them with this app.
+from producers.importing.models import ClaimCode, ImportBatch  # noqa: E402, F401
