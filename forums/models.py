@@ -249,6 +249,13 @@ class Meeting(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
     )
     unscheduled_reason = models.TextField(_("why it is not scheduled"), blank=True)
+    # The latest scheduler run writes here; `slot` and `table` (what participants see) only
+    # change when an organiser publishes. No constraints: a draft is checked, then published.
+    draft_slot = models.ForeignKey(
+        Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    draft_table = models.PositiveIntegerField(null=True, blank=True)
+    draft_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -304,3 +311,55 @@ class MeetingFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} ({self.get_side_display()})"
+
+
+class ScheduleRun(models.Model):
+    """One run of the scheduler for a forum: its progress while it runs, then the draft it
+    wrote (on the meetings' draft fields) and a summary the organiser reviews before
+    publishing. ``kind`` "changes" keeps every published meeting where it is."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready for review")
+        FAILED = "failed", _("Failed")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Replaced by a later run")
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Whole schedule")
+        CHANGES = "changes", _("Late changes only")
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="schedule_runs")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FULL)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    time_limit = models.PositiveIntegerField(_("time limit (seconds)"), default=30)
+    progress = models.FloatField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("schedule run")
+        verbose_name_plural = _("schedule runs")
+
+    def __str__(self) -> str:
+        return f"{self.forum} #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.progress or 0))
