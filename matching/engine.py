@@ -44,6 +44,7 @@ __all__ = [
     "pack_bitsets",
     "rank_value",
     "score_one_pair",
+    "score_pairs",
 ]
 
 # Unit dimensions; quantities are in the base unit of their dimension (kg, L, piece).
@@ -1508,3 +1509,48 @@ def match_incremental(
     if n_idx is not None:
         values["need_index"] = n_idx[result.need_index].astype(np.int64)
     return MatchResult(**values)
+
+
+def score_pairs(
+    products: Products,
+    needs: Needs,
+    provinces: ProvinceTable,
+    weights: Weights = DEFAULT_WEIGHTS,
+    *,
+    need_rows: ArrayLike,
+    product_rows: ArrayLike,
+    need_rank: ArrayLike | None = None,
+    producer_rank: ArrayLike | None = None,
+) -> MatchResult:
+    """Factors, score and reasons for given (need row, product row) pairs, as :func:`match`
+    reports them, in the order given; for pairs already known to pass the hard filters (e.g.
+    the winners of a top k merged outside the engine). Ranks are passed through (0 if not
+    given) and set the NEED_TOP_K and PRODUCER_TOP_K flags."""
+    started = time.perf_counter()
+    need_index = np.asarray(need_rows, dtype=np.intp).reshape(-1)
+    product_index = np.asarray(product_rows, dtype=np.intp).reshape(-1)
+    if need_index.shape != product_index.shape:
+        raise ValueError("need_rows and product_rows must have the same length.")
+    m = len(need_index)
+    n_rank = np.zeros(m, np.int32) if need_rank is None else np.asarray(need_rank, np.int32)
+    p_rank = np.zeros(m, np.int32) if producer_rank is None else np.asarray(producer_rank, np.int32)
+    details = _pair_details(products, needs, provinces, weights, need_index, product_index)
+    flags = details.pop("flags")
+    flags[n_rank > 0] |= np.uint16(Flag.NEED_TOP_K)
+    flags[p_rank > 0] |= np.uint16(Flag.PRODUCER_TOP_K)
+    return MatchResult(
+        need_index=need_index.astype(np.int64),
+        product_index=product_index.astype(np.int64),
+        need_id=needs.need_id[need_index],
+        product_id=products.product_id[product_index],
+        producer_id=products.producer_id[product_index],
+        buyer_id=needs.buyer_id[need_index],
+        need_rank=n_rank.reshape(-1),
+        producer_rank=p_rank.reshape(-1),
+        flags=flags,
+        pairs_considered=0,
+        pairs_passed=m,
+        seconds=time.perf_counter() - started,
+        meta={},
+        **details,
+    )

@@ -1,0 +1,29 @@
+"""Signal receivers: other apps announce changes (after commit) and matching queues an
+incremental run for just that row. Connected in MatchingConfig.ready()."""
+
+from __future__ import annotations
+
+import logging
+
+from buyers.signals import sourcing_need_changed
+from producers.signals import listing_approved, listing_rejected
+
+logger = logging.getLogger(__name__)
+
+
+def on_listing_changed(sender, product, **kwargs) -> None:
+    from matching.services import match_incremental_queue
+
+    match_incremental_queue(product=product, action="listing")
+
+
+def on_need_changed(sender, need, action="", **kwargs) -> None:
+    from matching.services import match_incremental_queue
+
+    match_incremental_queue(need=need, action=action)
+
+
+def connect() -> None:
+    listing_approved.connect(on_listing_changed, dispatch_uid="matching.listing_approved")
+    listing_rejected.connect(on_listing_changed, dispatch_uid="matching.listing_rejected")
+    sourcing_need_changed.connect(on_need_changed, dispatch_uid="matching.need_changed")
