@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 # Development defaults; the environment wins when set.
 export DEBUG ?= 1
+# Tests run on every core; pass PYTEST_ARGS="-n 0 -k something" to narrow a run.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run install migrate seed test lint format worker messages clean
 

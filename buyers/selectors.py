@@ -30,7 +30,8 @@ def needs_for_buyer(*, buyer: Buyer) -> QuerySet[SourcingNeed]:
     return (
         SourcingNeed.objects.filter(buyer=buyer)
         .select_related("category", "unit")
-        .order_by("status", "-created_at")
+        # "open" sorts after "closed" alphabetically; open needs come first.
+        .order_by("-status", "-created_at")
     )
 
 

@@ -1,6 +1,7 @@
 """Project-wide fixtures. Real services are required under CI=true: a test that needs
 PostgreSQL, Redis or Chromium fails there (never skips) when the service is missing."""
 
+import importlib
 import os
 import socket
 
@@ -21,6 +22,35 @@ def require(condition: bool, what: str) -> None:
 
 def on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return transactional or bool(fixtures & {"transactional_db", "live_server"})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, threads, a real worker) empties every table when it
+    ends, including the reference rows that data migrations loaded (provinces, categories,
+    units...). Load them again, so every test starts from the database that migrations make.
+    (Serialized rollback cannot do this under Playwright, whose event loop gives the test a
+    different connection object from the one that holds the serialized copy.)"""
+    yield
+    # After the last test the test database is already gone.
+    if nextitem is None or not _is_transactional(item):
+        return
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    from taxonomy.models import Country
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Country.objects.exists():
+            migration = importlib.import_module("taxonomy.migrations.0002_reference_data")
+            migration.load(apps, None)
 
 
 def pytest_runtest_setup(item):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from forums.models import Forum, MeetingRequest
 from producers.models import HeldCertification, Producer, Product, ProductPhoto
 from taxonomy.models import Category, Certification, Country, Province, Unit
 
@@ -220,4 +221,113 @@ class HeldCertificationFactory(DjangoModelFactory):
 
 # --- buyers ---------------------------------------------------------------------------------
 # --- forums ---------------------------------------------------------------------------------
+# Buyers come from tests/buyers/factories.py (referenced by path, so this file does not
+# depend on the order the sections arrive in).
+
+
+class ForumFactory(DjangoModelFactory):
+    """A forum open for meeting requests, with no request window set (always open)."""
+
+    class Meta:
+        model = Forum
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"OCOP Product Forum {n}")
+    province = factory.SubFactory(ProvinceFactory)
+    venue = "Provincial Exhibition Hall"
+    tables = 20
+    status = Forum.Status.OPEN
+
+    class Params:
+        draft = factory.Trait(status=Forum.Status.DRAFT)
+        closed = factory.Trait(status=Forum.Status.CLOSED)
+
+    @factory.post_generation
+    def organisers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.organisers.add(*extracted)
+
+
+class MeetingRequestFactory(DjangoModelFactory):
+    """A pending request from a buyer about one of the producer's approved products, written
+    directly (no service, no emails), expiring in 14 days."""
+
+    class Meta:
+        model = MeetingRequest
+
+    forum = factory.SubFactory(ForumFactory)
+    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    producer = factory.SubFactory(ProducerFactory)
+    product = factory.SubFactory(
+        ProductFactory, producer=factory.SelfAttribute("..producer"), approved=True
+    )
+    initiated_by = MeetingRequest.Side.BUYER
+    message = "We would like to talk about volumes and samples."
+    status = MeetingRequest.Status.PENDING
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+
+    class Params:
+        lapsed = factory.Trait(
+            expires_at=factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=1))
+        )
+
+
 # --- matching -------------------------------------------------------------------------------
+
+
+class MatchingWeightsFactory(DjangoModelFactory):
+    """Matching weights: the global row (no forum) with the engine's defaults unless given."""
+
+    class Meta:
+        model = "matching.MatchingWeights"
+
+    forum = None
+
+
+# --- forum pages (participants and meetings) -------------------------------------------------
+
+
+def _calendar_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class ForumProducerFactory(DjangoModelFactory):
+    """A producer registered for a forum, with its private calendar token."""
+
+    class Meta:
+        model = "forums.ForumProducer"
+
+    forum = factory.SubFactory(ForumFactory)
+    producer = factory.SubFactory(ProducerFactory)
+    booth = factory.Sequence(lambda n: f"B{n}")
+    calendar_token = factory.LazyFunction(_calendar_token)
+
+
+class ForumBuyerFactory(DjangoModelFactory):
+    class Meta:
+        model = "forums.ForumBuyer"
+
+    forum = factory.SubFactory(ForumFactory)
+    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    calendar_token = factory.LazyFunction(_calendar_token)
+
+
+class MeetingFactory(DjangoModelFactory):
+    """An accepted meeting, not scheduled yet (as `meeting_request_accept` leaves it)."""
+
+    class Meta:
+        model = "forums.Meeting"
+
+    forum = factory.SubFactory(ForumFactory)
+    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    producer = factory.SubFactory(ProducerFactory)
+    request = factory.SubFactory(
+        MeetingRequestFactory,
+        forum=factory.SelfAttribute("..forum"),
+        buyer=factory.SelfAttribute("..buyer"),
+        producer=factory.SelfAttribute("..producer"),
+        status=MeetingRequest.Status.ACCEPTED,
+    )
+    product = factory.LazyAttribute(lambda o: o.request.product if o.request else None)

@@ -19,6 +19,9 @@ from accounts.models import User
 from accounts.services import organiser_create, user_create_verified
 from buyers.models import Buyer
 from buyers.services import buyer_profile_save, sourcing_need_create
+from forums.models import Forum, MeetingRequest
+from forums.services import meeting_request_accept, meeting_request_create
+from forums.setup import DayPlan, forum_buyer_register, forum_create, forum_producer_register
 from producers import services as listing
 from producers.models import Producer, Product
 from taxonomy.models import Category, Certification, Country, Province, Unit
@@ -294,6 +297,7 @@ class Command(BaseCommand):
                     created += self.listing(producer, item, organiser, approve=True)
             created += self.listing(producers[PENDING["producer"]], PENDING, organiser, False)
             self.buyer(buyer_user)
+            self.forum(organiser, producers, producer_user, buyer_user)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new listings). Log in with password "
@@ -303,6 +307,51 @@ class Command(BaseCommand):
                 f"  buyer      {BUYER_EMAIL}"
             )
         )
+
+    def forum(self, organiser, producers, producer_user, buyer_user) -> None:
+        """An open forum two weeks ahead, with the demo producer and buyer registered and one
+        accepted meeting waiting for the scheduler."""
+        name = "Mekong Delta OCOP Forum (demo)"
+        if Forum.objects.filter(name=name).exists():
+            return
+        start = timezone.localdate() + dt.timedelta(days=14)
+        days = [
+            DayPlan(
+                date=start + dt.timedelta(days=offset),
+                morning_start=dt.time(8, 0),
+                morning_end=dt.time(11, 30),
+                afternoon_start=dt.time(13, 30),
+                afternoon_end=dt.time(17, 0),
+            )
+            for offset in range(2)
+        ]
+        forum = forum_create(
+            user=organiser,
+            name=name,
+            province=Province.objects.get(code="VN-NEW-44"),
+            venue="Rạch Giá Convention Centre",
+            days=days,
+            tables=40,
+            requests_open_at=timezone.now() - dt.timedelta(days=1),
+            requests_close_at=timezone.now() + dt.timedelta(days=12),
+            status=Forum.Status.OPEN,
+        )
+        buyer = buyer_user.buyers.get()
+        forum_buyer_register(forum=forum, buyer=buyer, user=buyer_user)
+        forum_producer_register(
+            forum=forum, producer=producers["kampot-pepper"], user=producer_user
+        )
+        pepper = Product.objects.approved().filter(producer=producers["kampot-pepper"]).first()
+        request = meeting_request_create(
+            user=buyer_user,
+            buyer=buyer,
+            producer=producers["kampot-pepper"],
+            product=pepper,
+            forum=forum,
+            message="We would like to taste your black pepper for our gift range.",
+            initiated_by=MeetingRequest.Side.BUYER,
+        )
+        meeting_request_accept(meeting_request=request, user=producer_user)
 
     def buyer(self, user: User) -> None:
         if user.buyers.exists():
