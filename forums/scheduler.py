@@ -63,6 +63,7 @@ class Instance:
     sessions: tuple[Session, ...]
     unavailable: tuple[frozenset[int], ...] = ()
     participant_names: tuple[str, ...] | None = None
+    _slot_session: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "meetings", tuple(self.meetings))
@@ -91,6 +92,10 @@ class Instance:
                 raise ValueError(f"meeting {i} needs a positive priority")
         slot_session: list[int] = []
         for s, session in enumerate(self.sessions):
+            if s and session.day < self.sessions[s - 1].day:
+                raise ValueError("sessions must be in time order (a day's slots consecutive)")
+            if session.part not in ("morning", "afternoon") or session.n_slots < 0:
+                raise ValueError(f"session {s} is not a morning or afternoon of >= 0 slots")
             slot_session.extend([s] * session.n_slots)
         object.__setattr__(self, "_slot_session", tuple(slot_session))
 
@@ -118,10 +123,10 @@ class Instance:
 
     @property
     def n_slots(self) -> int:
-        return len(self._slot_session)  # type: ignore[attr-defined]
+        return len(self._slot_session)
 
     def slot_session(self, t: int) -> Session:
-        return self.sessions[self._slot_session[t]]  # type: ignore[attr-defined]
+        return self.sessions[self._slot_session[t]]
 
     def day_slots(self) -> list[list[int]]:
         """Slots of each day in order; consecutive slots of one day can form a break."""
@@ -238,7 +243,16 @@ class Unscheduled:
 
 @dataclass
 class ScheduleResult:
-    """Outcome of :func:`solve`. ``slots[i]`` is the slot of meeting ``i`` or None."""
+    """Outcome of :func:`solve`. ``slots[i]`` is the slot of meeting ``i`` or None.
+
+    ``tables[i]`` is a table number 0..n_tables-1 (the first participant keeps its table
+    when it can). ``breaks[p]`` per participant; ``spread`` is max - min over participants
+    with at least one meeting; ``table_load[t]`` meetings in slot ``t``. ``status``:
+    "OPTIMAL" (every objective proven), "OPTIMAL_BREAKS" (meetings and breaks proven, the
+    spread not), or "FEASIBLE" (valid, the best found in time). ``optimal`` is True when
+    the number of meetings and the total breaks are proven optimal; ``lower_bound`` is the
+    best proven bound on total breaks. ``log`` holds one line per solver phase.
+    """
 
     slots: list[int | None]
     tables: list[int | None]
@@ -413,13 +427,17 @@ class _Workers:
     probe: int = 8
 
 
-def _solver(time_limit: float, workers: int, seed: int, *, core: bool = False) -> cp_model.CpSolver:
+def _solver(
+    time_limit: float, workers: int, seed: int, *, core: bool = False, presolve: bool = True
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     if core and workers == 2:
         solver.parameters.subsolvers.extend(["core", "default_lp"])
+    # On a day of a large forum presolve took 4-5 s of a 4-15 s solve and bought nothing.
+    solver.parameters.cp_model_presolve = presolve
     return solver
 
 
@@ -432,6 +450,7 @@ def _maximize_scheduled(
     seed: int,
 ) -> tuple[list[int | None], bool]:
     """Phase 1: the most (priority-weighted) meetings that fit, ignoring breaks."""
+    stop = time.monotonic() + time_limit
     inst = ctx.inst
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -464,9 +483,8 @@ def _maximize_scheduled(
                 slots[i] = t
         return slots
 
-    incumbent = _Incumbent(extract)
-    solver = _solver(time_limit, workers.probe, seed)
-    status = solver.solve(model, incumbent)
+    solver = _solver(stop - time.monotonic(), workers.probe, seed)
+    status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return extract(solver.value), status == cp_model.OPTIMAL
     return list(hint), False
@@ -690,22 +708,20 @@ def _overloads(ctx: _Ctx) -> dict[int, str]:
     session (or overall) than it has available slots there. Keyed by meeting index."""
     inst = ctx.inst
     reasons: dict[int, str] = {}
-    parts = {"morning": "in the morning", "afternoon": "in the afternoon"}
     for p, ms in enumerate(ctx.meetings_of):
         free = [t for t in range(inst.n_slots) if t not in inst.unavailable[p]]
-        groups: list[tuple[str, list[int], int]] = []
-        for part, words in parts.items():
+        groups: list[tuple[str, str, list[int], int]] = []
+        for part in ("morning", "afternoon"):
             own = [i for i in ms if ctx.domains[i] and inst.meetings[i].session == part]
             avail = sum(1 for t in free if inst.slot_session(t).part == part)
-            groups.append((words, own, avail))
-        groups.append(("in total", [i for i in ms if ctx.domains[i]], len(free)))
-        for words, own, avail in groups:
+            groups.append((f" in the {part}", f"{part} slots", own, avail))
+        groups.append(("", "slots", [i for i in ms if ctx.domains[i]], len(free)))
+        for where, what, own, avail in groups:
             if len(own) > avail:
                 text = (
-                    f"participant {inst.name(p)} has {len(own)} meetings requested {words} "
-                    f"but only {avail} {words.replace('in ', '').replace('total', '')}"
-                    f" slots are available to them"
-                ).replace("  ", " ")
+                    f"participant {inst.name(p)} has {len(own)} meetings requested{where} "
+                    f"but only {avail} {what} are available to them"
+                )
                 for i in own:
                     reasons.setdefault(i, text)
     return reasons
@@ -732,7 +748,7 @@ def _explain(
         dom = ctx.domains[i]
         if not dom:
             if m.fixed_slot is not None:
-                why = f"fixed slot {m.fixed_slot} is not allowed for {a} and {b}"
+                why = f"its fixed slot #{m.fixed_slot + 1} is not possible for {a} and {b}"
                 out.append(Unscheduled(i, why, "fixed_slot"))
                 continue
             where = "" if m.session == "either" else f" in the {m.session}"
@@ -757,7 +773,7 @@ def _explain(
             )
             continue
         if m.fixed_slot is not None:
-            why = f"fixed slot {m.fixed_slot} conflicts with another fixed meeting"
+            why = f"its fixed slot #{m.fixed_slot + 1} clashes with another fixed meeting"
             out.append(Unscheduled(i, why, "fixed_slot"))
             continue
         out.append(
@@ -809,6 +825,10 @@ def _spread(inst: Instance, slots: Sequence[int | None], breaks: Sequence[int]) 
     return max(values) - min(values) if values else 0
 
 
+# Above this many (meeting, slot) pairs a break model is solved in one run without presolve.
+_LARGE_MODEL = 8000
+
+
 @dataclass
 class _Phase2:
     slots: list[int | None]
@@ -828,6 +848,7 @@ def _minimize_breaks(
     seed: int,
     clock: _Clock,
     log: list[str],
+    label: str = "",
 ) -> _Phase2:
     """Phase 2: fewest total breaks for a fixed set of meetings, starting from ``start``.
 
@@ -845,6 +866,8 @@ def _minimize_breaks(
     best_fair = _fair(inst, best, fairness_d)
     lower = 0
 
+    large = sum(len(ctx.domains[i]) for i in chosen) > _LARGE_MODEL
+
     def left() -> float:
         return deadline - time.monotonic()
 
@@ -854,17 +877,16 @@ def _minimize_breaks(
         fair = _fair(inst, slots, fairness_d)
         if (fair, -total) > (best_fair, -best_total):
             best, best_total, best_fair = slots, total, fair
-            clock.report(f"{best_total} breaks so far")
+            clock.report(f"{label}{best_total} breaks so far")
 
     def done() -> bool:
         return best_fair and best_total <= lower
 
-    def decide(limit: float, total_ub: int, caps: dict[int, int] | None = None) -> int:
-        model = _BreakModel(
-            ctx, chosen, fairness_d=fairness_d, caps=caps, total_ub=total_ub, objective="none"
-        )
-        model.hint(best)
-        solver = _solver(limit, workers.probe, seed)
+    def decide(limit: float, total_ub: int) -> int:
+        stop = time.monotonic() + limit  # building the model counts against the limit
+        # No hint: every probe asks for less than the best schedule has.
+        model = _BreakModel(ctx, chosen, fairness_d=fairness_d, total_ub=total_ub, objective="none")
+        solver = _solver(stop - time.monotonic(), workers.probe, seed)
         status = solver.solve(model.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             remember(model.extract(solver.value))
@@ -872,55 +894,79 @@ def _minimize_breaks(
 
     def optimise(limit: float) -> None:
         nonlocal lower
+        stop = time.monotonic() + limit
         model = _BreakModel(ctx, chosen, fairness_d=fairness_d)
         if lower:
             model.model.add(model.total >= lower)
         model.hint(best)
         incumbent = _Incumbent(model.extract, lambda _obj, slots: remember(slots))
-        solver = _solver(limit, workers.optimise, seed, core=True)
+        solver = _solver(
+            stop - time.monotonic(), workers.optimise, seed, core=True, presolve=not large
+        )
         status = solver.solve(model.model, incumbent)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             remember(model.extract(solver.value))
             lower = max(lower, math.ceil(solver.best_objective_bound - 1e-6))
         elif status == cp_model.INFEASIBLE and fairness_d is not None:
             log.append(f"no schedule with max-min breaks <= {fairness_d}")
-        log.append(f"optimise: {best_total} breaks, bound {lower}, {solver.status_name(status)}")
+        log.append(
+            f"{label}optimise: {best_total} breaks, bound {lower}, {solver.status_name(status)}"
+        )
+
+    def single_breaker(limit: float) -> None:
+        """Probes "only p may break, ``lower`` times": the incumbent's breakers first,
+        with time to succeed, then everyone else briefly (most fail in presolve)."""
+        stop = time.monotonic() + limit
+        breaks = count_breaks(inst, best)
+        model = _BreakModel(ctx, chosen, fairness_d=fairness_d, total_ub=lower, objective="none")
+        people = [p for p in model.breaks if len(ctx.meetings_of[p]) >= 2]
+        people.sort(key=lambda p: (-breaks[p], -len(ctx.meetings_of[p])))
+        tried = 0
+        for p in people:
+            room = stop - time.monotonic()
+            if done() or room < 0.2:
+                break
+            for q, var in model.breaks.items():
+                _set_domain(model.model, var, 0, lower if q == p else 0)
+            solver = _solver(min(room, 8.0 if breaks[p] else 1.5), workers.probe, seed)
+            if solver.solve(model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                remember(model.extract(solver.value))
+            tried += 1
+        log.append(f"single-breaker probes: {tried}, {best_total} breaks")
 
     if best_total == 0 and best_fair:
         return _Phase2(best, 0, 0, True)
+    # Probes and restarts pay presolve again each time; a large model (one day of a big
+    # forum) gets a single optimisation run instead.
+    if large:
+        optimise(left())
+        return _Phase2(best, best_total, lower, done())
     status = decide(min(max(1.0, 0.1 * left()), left()), 0)
     log.append(f"probe 0 breaks: {cp_model.CpSolver().status_name(status)}")
     if status == cp_model.INFEASIBLE:
         lower = 1
     if not done() and left() > 0.05:
-        optimise(0.6 * left())
+        optimise(0.45 * left())
+    # Who takes the missing break(s) is the choice the solver is worst at; with one
+    # participant named, presolve decides most cases in well under a second.
     cap = lower if fairness_d is None else min(lower, fairness_d)
-    if not done() and lower > 0 and cap == lower and left() > 0.5:
-        # Who takes the missing breaks? Try one participant at a time, likeliest first.
-        breaks = count_breaks(inst, best)
-        active = sorted({p for i in chosen for p in (inst.meetings[i].a, inst.meetings[i].b)})
-        order = sorted(
-            (p for p in active if len(ctx.meetings_of[p]) >= 2),
-            key=lambda p: (-breaks[p], -len(ctx.meetings_of[p])),
-        )
-        stop = time.monotonic() + 0.6 * left()
-        tried = 0
-        for p in order:
-            if done() or time.monotonic() > stop:
-                break
-            caps = dict.fromkeys(active, 0)
-            caps[p] = lower
-            decide(min(2.0, stop - time.monotonic()), lower, caps)
-            tried += 1
-        log.append(f"single-participant probes: {tried}, {best_total} breaks")
+    if not done() and 0 < lower == cap and left() > 0.5:
+        single_breaker(0.5 * left())
     if not done() and best_fair and best_total == lower + 1 and left() > 0.5:
-        status = decide(0.5 * left(), lower)
+        status = decide(0.6 * left(), lower)
         log.append(f"probe {lower} breaks: {cp_model.CpSolver().status_name(status)}")
         if status == cp_model.INFEASIBLE:
             lower += 1
     if not done() and left() > 0.5:
         optimise(left())
     return _Phase2(best, best_total, lower, done())
+
+
+def _set_domain(model: cp_model.CpModel, var: cp_model.IntVar, lo: int, hi: int) -> None:
+    """Change a variable's bounds in place, so one built model serves many probes."""
+    domain = model.proto.variables[var.index].domain
+    del domain[:]
+    domain.extend([lo, hi])
 
 
 def _fair(inst: Instance, slots: Sequence[int | None], fairness_d: int | None) -> bool:
@@ -967,9 +1013,10 @@ def _minimize_spread(
     spread0 = _spread(inst, start, breaks)
     if spread0 <= _spread_bound(ctx, chosen, sum(breaks) if proven else 0):
         return start, True
+    stop = time.monotonic() + time_limit
     bm = _BreakModel(ctx, chosen, fairness_d=None, total_ub=total, objective="spread")
     bm.hint(start)
-    solver = _solver(time_limit, workers.probe, seed)
+    solver = _solver(stop - time.monotonic(), workers.probe, seed)
     status = solver.solve(bm.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         slots = bm.extract(solver.value)
@@ -1014,10 +1061,17 @@ def solve(
             base = None
     n_pairs = sum(len(ctx.domains[i]) for i in candidates)
     spread_optimal = False
-    if len(ctx.days) > 1 and n_pairs > _DECOMPOSE_ABOVE and base is None:
+    if len(ctx.days) > 1 and n_pairs > _DECOMPOSE_ABOVE:
         log.append(f"{n_pairs} meeting-slot pairs: solving day by day")
-        slots, _ = _solve_by_days(
-            ctx, candidates, clock, fairness_d=fairness_d, workers=workers, seed=seed, log=log
+        slots = _solve_by_days(
+            ctx,
+            candidates,
+            clock,
+            base=base,
+            fairness_d=fairness_d,
+            workers=workers,
+            seed=seed,
+            log=log,
         )
         count_optimal = all(slots[i] is not None for i in candidates)
         phase2 = _Phase2(slots, sum(count_breaks(instance, slots)), 0, False)
@@ -1108,7 +1162,12 @@ def _day_capacity(ctx: _Ctx, p: int, d: int, part: str | None = None) -> int:
 
 
 def _assign_days(
-    ctx: _Ctx, candidates: list[int], time_limit: float, workers: _Workers, seed: int
+    ctx: _Ctx,
+    candidates: list[int],
+    time_limit: float,
+    workers: _Workers,
+    seed: int,
+    base: Sequence[int | None] | None = None,
 ) -> list[int | None]:
     """Stage A: a day for each meeting, within per-participant and per-day capacities.
 
@@ -1134,6 +1193,8 @@ def _assign_days(
     day_room = [inst.n_tables * len(day) for day in ctx.days]
     greedy: dict[int, int | None] = {}
     order = sorted(candidates, key=lambda i: (len(options[i]), -inst.meetings[i].priority))
+    previous = {i: ctx.day_of[t] for i, t in enumerate(base or ()) if t is not None}
+    order.sort(key=lambda i: i not in previous)  # keep earlier days first (stable sort)
     for i in order:
         m = inst.meetings[i]
         best: tuple[float, int] | None = None
@@ -1142,6 +1203,8 @@ def _assign_days(
             if la >= cap[m.a, d] or lb >= cap[m.b, d] or day_load[d] >= day_room[d]:
                 continue
             score = (la + 1) / cap[m.a, d] + (lb + 1) / cap[m.b, d] + day_load[d] / day_room[d]
+            if previous.get(i) == d:
+                score -= 10.0
             if best is None or score < best[0]:
                 best = (score, d)
         greedy[i] = best[1] if best else None
@@ -1150,6 +1213,8 @@ def _assign_days(
             load[m.a, d] = load.get((m.a, d), 0) + 1
             load[m.b, d] = load.get((m.b, d), 0) + 1
             day_load[d] += 1
+    if all(greedy[i] is not None for i in candidates):
+        return [greedy.get(i) for i in range(ctx.n)]
 
     model = cp_model.CpModel()
     y: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -1211,18 +1276,24 @@ def _solve_by_days(
     candidates: list[int],
     clock: _Clock,
     *,
+    base: Sequence[int | None] | None,
     fairness_d: int | None,
     workers: _Workers,
     seed: int,
     log: list[str],
-) -> tuple[list[int | None], bool]:
-    """Stages B and C: each day on its own (its meetings only), then any leftovers."""
+) -> list[int | None]:
+    """Stages B and C: each day on its own (its meetings only), then any leftovers.
+
+    Days that did not reach a proven optimum get the time the others left over. Fairness
+    (``fairness_d``) is then applied within each day, not across the whole forum.
+    """
     clock.report("assigning meetings to days")
-    days = _assign_days(ctx, candidates, 0.1 * clock.left(), workers, seed)
+    days = _assign_days(ctx, candidates, min(6.0, 0.1 * clock.left()), workers, seed, base)
     log.append(f"days assigned to {sum(1 for d in days if d is not None)}/{len(candidates)}")
     slots: list[int | None] = [None] * ctx.n
     rng = random.Random(seed)
     n_days = len(ctx.days)
+    todo: dict[int, tuple[_Ctx, list[int]]] = {}
     for d, day in enumerate(ctx.days):
         mine = [i for i in candidates if days[i] == d]
         if not mine:
@@ -1230,7 +1301,10 @@ def _solve_by_days(
         budget = 0.85 * clock.left() / (n_days - d)
         day_end = time.monotonic() + budget
         sub = ctx.restricted(set(day))
-        start = _greedy(sub, mine, None, rng)
+        kept = None
+        if base is not None:
+            kept = [t if t is not None and ctx.day_of[t] == d else None for t in base]
+        start = _greedy(sub, mine, kept, rng)
         placed = [i for i in mine if start[i] is not None]
         if len(placed) < len(mine):
             start, _ = _maximize_scheduled(sub, mine, start, 0.3 * budget, workers, seed)
@@ -1246,15 +1320,42 @@ def _solve_by_days(
             seed=seed,
             clock=clock,
             log=log,
+            label=f"day {d + 1}: ",
         )
         for i in placed:
             slots[i] = phase2.slots[i]
+        if not phase2.proven:
+            todo[d] = (sub, placed)
         clock.report(
             f"day {d + 1}/{n_days}: {len(placed)}/{len(mine)} meetings, {phase2.total} breaks"
         )
+    # Second pass: the days still open share what is left, worst first.
+    per_day = {d: _day_breaks(ctx, slots, d) for d in todo}
+    for k, d in enumerate(sorted(todo, key=lambda d: -per_day[d])):
+        if clock.left() < 1.0:
+            break
+        sub, placed = todo[d]
+        phase2 = _minimize_breaks(
+            sub,
+            placed,
+            slots,
+            0.9 * clock.left() / (len(todo) - k),
+            fairness_d=fairness_d,
+            workers=workers,
+            seed=seed + 1,
+            clock=clock,
+            log=log,
+            label=f"day {d + 1}: ",
+        )
+        for i in placed:
+            slots[i] = phase2.slots[i]
     # Leftovers (their day was too full after all): any free slot on any day.
-    slots = _greedy(ctx, candidates, slots, rng)
-    return slots, False
+    return _greedy(ctx, candidates, slots, rng)
+
+
+def _day_breaks(ctx: _Ctx, slots: Sequence[int | None], d: int) -> int:
+    day = set(ctx.days[d])
+    return sum(count_breaks(ctx.inst, [t if t in day else None for t in slots]))
 
 
 def synthetic_forum(
