@@ -19,6 +19,12 @@ class ProducerAdmin(admin.ModelAdmin):
     filter_horizontal = ["members"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # Listings are searched by their producer's name too.
+            Product.objects.filter(producer=obj).search_text_refresh()
+
 
 class ProductPhotoInline(admin.TabularInline):
     model = ProductPhoto

@@ -446,3 +446,26 @@ def test_word_search_can_use_the_trigram_index_on_postgresql(db):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = Product.objects.filter(search_text__contains="nuoc").explain()
     assert "product_search_text_trgm" in plan
+
+
+def test_renaming_a_producer_in_the_admin_makes_its_listings_findable_by_the_new_name(
+    admin_client,
+):
+    from producers.models import Product as ProductModel
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(approved=True)
+    producer = product.producer
+    data = {
+        "name": "Hợp tác xã Sao Mai",
+        "kind": producer.kind,
+        "village": producer.village,
+        "province": producer.province_id,
+        "phone": producer.phone,
+        "email": producer.email,
+        "description": producer.description,
+    }
+    response = admin_client.post(f"/admin/producers/producer/{producer.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    product = ProductModel.objects.get(pk=product.pk)
+    assert "hop tac xa sao mai" in product.search_text
