@@ -8,6 +8,7 @@ from forums.models import (
     Meeting,
     MeetingFeedback,
     MeetingRequest,
+    ScheduleRun,
 )
 
 
@@ -66,3 +67,12 @@ class MeetingFeedbackAdmin(admin.ModelAdmin):
     list_display = ["meeting", "side", "rating", "outcome"]
     list_filter = ["outcome", "side"]
     raw_id_fields = ["meeting", "author"]
+
+
+@admin.register(ScheduleRun)
+class ScheduleRunAdmin(admin.ModelAdmin):
+    list_display = ["forum", "kind", "status", "progress", "time_limit", "created_at"]
+    list_filter = ["status", "kind", "forum"]
+    list_select_related = ["forum"]
+    raw_id_fields = ["forum", "started_by"]
+    readonly_fields = ["summary", "error", "message", "progress"]
