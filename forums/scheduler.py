@@ -10,6 +10,7 @@ import copy
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -428,14 +429,24 @@ class _Workers:
 
 
 def _solver(
-    time_limit: float, workers: int, seed: int, *, core: bool = False, presolve: bool = True
+    time_limit: float,
+    workers: int,
+    seed: int,
+    *,
+    mode: Literal["portfolio", "core", "search"] = "portfolio",
+    presolve: bool = True,
 ) -> cp_model.CpSolver:
+    """A CP-SAT solver. With two workers, ``core`` pairs the core-guided search with the
+    default LP search (optimisation), ``search`` pairs the two no-LP searches (the ones that
+    found single-breaker schedules, reliably in 1-11 s where 8 workers often timed out)."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    if core and workers == 2:
+    if workers == 2 and mode == "core":
         solver.parameters.subsolvers.extend(["core", "default_lp"])
+    elif workers == 2 and mode == "search":
+        solver.parameters.subsolvers.extend(["no_lp", "quick_restart_no_lp"])
     # On a day of a large forum presolve took 4-5 s of a 4-15 s solve and bought nothing.
     solver.parameters.cp_model_presolve = presolve
     return solver
@@ -507,9 +518,7 @@ class _BreakModel:
         chosen: Sequence[int],
         *,
         fairness_d: int | None,
-        caps: dict[int, int] | None = None,
         total_ub: int | None = None,
-        spread_ub: int | None = None,
         objective: Literal["breaks", "spread", "none"] = "breaks",
     ) -> None:
         inst = ctx.inst
@@ -562,14 +571,11 @@ class _BreakModel:
             if len(vs) > 2 * inst.n_tables:
                 model.add(sum(vs) <= 2 * inst.n_tables)
 
-        for p, cap in (caps or {}).items():
-            if p in self.breaks:
-                model.add(self.breaks[p] <= cap)
         self.total = sum(self.breaks.values())
         if total_ub is not None:
             model.add(self.total <= total_ub)
         self.spread: cp_model.LinearExprT = 0
-        if self.breaks and (fairness_d is not None or objective == "spread" or spread_ub):
+        if self.breaks and (fairness_d is not None or objective == "spread"):
             horizon = inst.n_slots
             hi = model.new_int_var(0, horizon, "")
             model.add_max_equality(hi, list(self.breaks.values()))
@@ -584,8 +590,6 @@ class _BreakModel:
             self.spread = hi - lo
             if fairness_d is not None:
                 model.add(self.spread <= fairness_d)
-            if spread_ub is not None:
-                model.add(self.spread <= spread_ub)
         if objective == "breaks":
             model.minimize(self.total)
         elif objective == "spread":
@@ -867,14 +871,18 @@ def _minimize_breaks(
     lower = 0
 
     large = sum(len(ctx.domains[i]) for i in chosen) > _LARGE_MODEL
+    breakers: Counter[int] = Counter()
 
     def left() -> float:
         return deadline - time.monotonic()
 
     def remember(slots: list[int | None]) -> None:
         nonlocal best, best_total, best_fair
-        total = sum(count_breaks(inst, slots))
+        breaks = count_breaks(inst, slots)
+        total = sum(breaks)
         fair = _fair(inst, slots, fairness_d)
+        # Who breaks in good schedules is the best guess at who must break in the best one.
+        breakers.update(p for p, b in enumerate(breaks) if b)
         if (fair, -total) > (best_fair, -best_total):
             best, best_total, best_fair = slots, total, fair
             clock.report(f"{label}{best_total} breaks so far")
@@ -901,7 +909,7 @@ def _minimize_breaks(
         model.hint(best)
         incumbent = _Incumbent(model.extract, lambda _obj, slots: remember(slots))
         solver = _solver(
-            stop - time.monotonic(), workers.optimise, seed, core=True, presolve=not large
+            stop - time.monotonic(), workers.optimise, seed, mode="core", presolve=not large
         )
         status = solver.solve(model.model, incumbent)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -914,25 +922,33 @@ def _minimize_breaks(
         )
 
     def single_breaker(limit: float) -> None:
-        """Probes "only p may break, ``lower`` times": the incumbent's breakers first,
-        with time to succeed, then everyone else briefly (most fail in presolve)."""
+        """Probes "only p may break, ``lower`` times". Participants that broke in the
+        schedules seen so far go first, with time to succeed; then everyone else briefly
+        (most of those fail in presolve); then a longer second look at the undecided."""
         stop = time.monotonic() + limit
-        breaks = count_breaks(inst, best)
         model = _BreakModel(ctx, chosen, fairness_d=fairness_d, total_ub=lower, objective="none")
         people = [p for p in model.breaks if len(ctx.meetings_of[p]) >= 2]
-        people.sort(key=lambda p: (-breaks[p], -len(ctx.meetings_of[p])))
-        tried = 0
-        for p in people:
+        people.sort(key=lambda p: (-breakers[p], -len(ctx.meetings_of[p])))
+        rounds = [(p, 6.0 if breakers[p] else 1.5) for p in people]
+        tried: set[int] = set()
+        undecided: list[int] = []
+        while rounds and not done():
+            p, patience = rounds.pop(0)
             room = stop - time.monotonic()
-            if done() or room < 0.2:
+            if room < 0.2:
                 break
             for q, var in model.breaks.items():
-                _set_domain(model.model, var, 0, lower if q == p else 0)
-            solver = _solver(min(room, 8.0 if breaks[p] else 1.5), workers.probe, seed)
-            if solver.solve(model.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                _set_domain(model.model, var, lower if q == p else 0, lower if q == p else 0)
+            solver = _solver(min(room, patience), workers.optimise, seed, mode="search")
+            status = solver.solve(model.model)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 remember(model.extract(solver.value))
-            tried += 1
-        log.append(f"single-breaker probes: {tried}, {best_total} breaks")
+            elif status == cp_model.UNKNOWN and p not in tried:
+                undecided.append(p)
+            tried.add(p)
+            if not rounds:
+                rounds, undecided = [(q, 10.0) for q in undecided], []
+        log.append(f"{label}single-breaker probes: {len(tried)}, {best_total} breaks")
 
     if best_total == 0 and best_fair:
         return _Phase2(best, 0, 0, True)
@@ -942,19 +958,19 @@ def _minimize_breaks(
         optimise(left())
         return _Phase2(best, best_total, lower, done())
     status = decide(min(max(1.0, 0.1 * left()), left()), 0)
-    log.append(f"probe 0 breaks: {cp_model.CpSolver().status_name(status)}")
+    log.append(f"{label}probe 0 breaks: {cp_model.CpSolver().status_name(status)}")
     if status == cp_model.INFEASIBLE:
         lower = 1
     if not done() and left() > 0.05:
-        optimise(0.45 * left())
+        optimise(0.35 * left())
     # Who takes the missing break(s) is the choice the solver is worst at; with one
     # participant named, presolve decides most cases in well under a second.
     cap = lower if fairness_d is None else min(lower, fairness_d)
     if not done() and 0 < lower == cap and left() > 0.5:
-        single_breaker(0.5 * left())
+        single_breaker(0.8 * left())
     if not done() and best_fair and best_total == lower + 1 and left() > 0.5:
         status = decide(0.6 * left(), lower)
-        log.append(f"probe {lower} breaks: {cp_model.CpSolver().status_name(status)}")
+        log.append(f"{label}probe {lower} breaks: {cp_model.CpSolver().status_name(status)}")
         if status == cp_model.INFEASIBLE:
             lower += 1
     if not done() and left() > 0.5:
@@ -1026,6 +1042,25 @@ def _minimize_spread(
     return start, False
 
 
+def _usable_hint(ctx: _Ctx, hint: Sequence[int | None]) -> list[int | None]:
+    """The part of an earlier schedule that is still possible (in order, first come first
+    kept): slots still allowed, with no participant twice and no table overbooked."""
+    inst = ctx.inst
+    out: list[int | None] = [None] * ctx.n
+    busy: set[tuple[int, int]] = set()
+    load = [0] * inst.n_slots
+    for i, t in enumerate(hint[: ctx.n]):
+        if t is None or t not in ctx.domains[i] or load[t] >= inst.n_tables:
+            continue
+        m = inst.meetings[i]
+        if (m.a, t) in busy or (m.b, t) in busy:
+            continue
+        out[i] = t
+        busy.update(((m.a, t), (m.b, t)))
+        load[t] += 1
+    return out
+
+
 def solve(
     instance: Instance,
     *,
@@ -1042,8 +1077,17 @@ def solve(
     Lexicographic objectives: (1) most meetings, higher ``priority`` first; (2) fewest total
     breaks; (3) smallest spread (max - min breaks) among participants that meet, unless
     ``minimize_spread`` is False. ``fairness_d`` makes "spread <= d" a constraint on (2).
-    ``progress(fraction, message)`` is called between and during phases. ``hint`` is an
-    earlier schedule to start from (e.g. the current one, when rescheduling).
+
+    ``progress(fraction, message)`` is called between phases from the calling thread, and
+    on each better schedule from CP-SAT's worker threads (a caller that writes to a
+    database should ignore those, or hand them over). ``hint`` is an earlier schedule to
+    start from, e.g. the published one when rescheduling; entries that no longer fit are
+    dropped. Pin meetings that must not move with ``Meeting.fixed_slot``.
+
+    ``num_workers`` None uses the setting measured best on two cores (2 workers for
+    optimisation, 8 for feasibility probes); an explicit number is used for every solve.
+    Multi-day forums above about 20,000 (meeting, slot) pairs are solved day by day, after
+    assigning meetings to days; ``fairness_d`` then holds within each day.
     """
     clock = _Clock(time_limit, progress)
     workers = _Workers() if num_workers is None else _Workers(num_workers, num_workers)
@@ -1054,11 +1098,7 @@ def solve(
     overloads = _overloads(ctx)
     candidates = [i for i in range(ctx.n) if ctx.domains[i]]
 
-    base: list[int | None] | None = None
-    if hint is not None:
-        base = [t if t is not None and t in ctx.domains[i] else None for i, t in enumerate(hint)]
-        if check_schedule(instance, base):
-            base = None
+    base = _usable_hint(ctx, hint) if hint is not None else None
     n_pairs = sum(len(ctx.domains[i]) for i in candidates)
     spread_optimal = False
     if len(ctx.days) > 1 and n_pairs > _DECOMPOSE_ABOVE:
@@ -1074,7 +1114,11 @@ def solve(
             log=log,
         )
         count_optimal = all(slots[i] is not None for i in candidates)
-        phase2 = _Phase2(slots, sum(count_breaks(instance, slots)), 0, False)
+        total = sum(count_breaks(instance, slots))
+        # Per-day optima do not add up to a forum optimum (the day split is a heuristic),
+        # except at zero.
+        phase2 = _Phase2(slots, total, 0, total == 0)
+        spread_optimal = total == 0
     else:
         slots = _greedy(ctx, candidates, base, rng)
         placed = sum(1 for t in slots if t is not None)

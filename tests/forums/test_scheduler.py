@@ -255,12 +255,34 @@ def instances(draw):
     )
 
 
+def test_empty_and_slotless_forums():
+    empty = Instance(2, (), 1, (Session(0, "morning", 3),))
+    result = solve(empty, time_limit=1)
+    assert result.slots == [] and result.optimal and result.total_breaks == 0
+    slotless = Instance(2, (Meeting(A, B),), 1, ())
+    result = solve(slotless, time_limit=1)
+    assert result.slots == [None] and result.unscheduled[0].code == "no_common_slot"
+
+
+def test_sessions_must_be_in_time_order():
+    with pytest.raises(ValueError):
+        Instance(2, (), 1, (Session(1, "morning", 2), Session(0, "morning", 2)))
+    with pytest.raises(ValueError):
+        Instance(2, (Meeting(A, A),), 1, (Session(0, "morning", 2),))
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
-@given(instances(), st.sampled_from([None, 1]))
-def test_any_returned_schedule_passes_the_checker(inst, fairness):
-    result = solve(inst, time_limit=0.5, fairness_d=fairness)
+@given(
+    instances(),
+    st.sampled_from([None, 1]),
+    st.lists(st.one_of(st.none(), st.integers(0, 7)), max_size=9),
+)
+def test_any_returned_schedule_passes_the_checker(inst, fairness, hint):
+    # The hint may be stale or plain wrong: it is a starting point, never trusted.
+    hint = (hint + [None] * len(inst.meetings))[: len(inst.meetings)]
+    result = solve(inst, time_limit=0.5, fairness_d=fairness, hint=hint)
     assert_valid(inst, result)
     for u in result.unscheduled:
         assert u.reason and u.code in {
