@@ -425,6 +425,29 @@ def _announce(locked: MeetingRequest, *, event: str, user: User) -> None:
     )
 
 
+def _answer(
+    *,
+    meeting_request: MeetingRequest | None,
+    request_id: int | None,
+    user: User,
+    message: str,
+    action: str,
+    status: str,
+) -> MeetingRequest:
+    """Lock the request, check that `user` is on the side allowed to `action` it and that it
+    is still pending, then record the answer. The caller's transaction holds the lock."""
+    locked = _lock(meeting_request=meeting_request, request_id=request_id)
+    side = locked.initiated_by if action == "cancel" else selectors.receiving_side(locked)
+    _side_check(locked, user, side=side)
+    now = timezone.now()
+    _pending_check(locked, now=now, action=action)
+    locked.status = status
+    locked.response_message = _message_clean(message)
+    locked.responded_at = now
+    locked.save(update_fields=["status", "response_message", "responded_at"])
+    return locked
+
+
 @transaction.atomic
 def meeting_request_accept(
     *,
@@ -436,14 +459,14 @@ def meeting_request_accept(
     """The receiving side agrees to meet. A forum request becomes an unscheduled Meeting (the
     forum's scheduler gives it a slot later); an "any time" request is just accepted, and the
     two sides now see each other's contact details. Both sides are emailed."""
-    locked = _lock(meeting_request=meeting_request, request_id=request_id)
-    _side_check(locked, user, side=selectors.receiving_side(locked))
-    now = timezone.now()
-    _pending_check(locked, now=now, action="accept")
-    locked.status = Status.ACCEPTED
-    locked.response_message = _message_clean(message)
-    locked.responded_at = now
-    locked.save(update_fields=["status", "response_message", "responded_at"])
+    locked = _answer(
+        meeting_request=meeting_request,
+        request_id=request_id,
+        user=user,
+        message=message,
+        action="accept",
+        status=Status.ACCEPTED,
+    )
     if locked.forum_id is not None:
         Meeting.objects.create(
             forum=locked.forum,
@@ -465,14 +488,14 @@ def meeting_request_decline(
     message: str = "",
 ) -> MeetingRequest:
     """The receiving side says no, optionally saying why. Both sides are emailed."""
-    locked = _lock(meeting_request=meeting_request, request_id=request_id)
-    _side_check(locked, user, side=selectors.receiving_side(locked))
-    now = timezone.now()
-    _pending_check(locked, now=now, action="decline")
-    locked.status = Status.DECLINED
-    locked.response_message = _message_clean(message)
-    locked.responded_at = now
-    locked.save(update_fields=["status", "response_message", "responded_at"])
+    locked = _answer(
+        meeting_request=meeting_request,
+        request_id=request_id,
+        user=user,
+        message=message,
+        action="decline",
+        status=Status.DECLINED,
+    )
     _announce(locked, event="declined", user=user)
     return locked
 
@@ -486,13 +509,13 @@ def meeting_request_cancel(
     message: str = "",
 ) -> MeetingRequest:
     """The side that sent a pending request takes it back. Both sides are emailed."""
-    locked = _lock(meeting_request=meeting_request, request_id=request_id)
-    _side_check(locked, user, side=locked.initiated_by)
-    now = timezone.now()
-    _pending_check(locked, now=now, action="cancel")
-    locked.status = Status.CANCELLED
-    locked.response_message = _message_clean(message)
-    locked.responded_at = now
-    locked.save(update_fields=["status", "response_message", "responded_at"])
+    locked = _answer(
+        meeting_request=meeting_request,
+        request_id=request_id,
+        user=user,
+        message=message,
+        action="cancel",
+        status=Status.CANCELLED,
+    )
     _announce(locked, event="cancelled", user=user)
     return locked
