@@ -211,7 +211,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "meeting-requests-expire": {"task": "forums.tasks.meeting_requests_expire", "schedule": 3600.0},
+    "import-batches-purge": {"task": "producers.tasks.import_batches_purge", "schedule": 86400.0},
 }
+# Spreadsheets uploaded for import but never committed are deleted after this many days.
+IMPORT_UPLOAD_RETENTION_DAYS = envint("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 
 # --- Meeting requests -----------------------------------------------------------------------
 MEETING_REQUEST_EXPIRY_DAYS = envint("MEETING_REQUEST_EXPIRY_DAYS", 14)
