@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     # Ours, in the one direction imports may flow.
+    "forum_market",  # local formats: the l10n_tags template library
     "accounts",
     "taxonomy",
     "producers",
@@ -150,6 +151,8 @@ ACCOUNT_RATE_LIMITS = False if TESTING else {}
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("km", _("Khmer")), ("vi", _("Vietnamese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's number and date formats per language, derived from CLDR (see docs/formats.md).
+FORMAT_MODULE_PATH = ["forum_market.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -14,10 +14,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from forum_market import l10n
 from forums.models import MeetingRequest
 
 Side = MeetingRequest.Side
@@ -146,8 +146,10 @@ def _messages_for(
                 "lead": lead,
                 "names": names,
                 "contacts": contacts,
-                "expires": date_format(
-                    timezone.localtime(meeting_request.expires_at), "DATETIME_FORMAT"
+                # In the forum's time zone, where the two sides will meet.
+                "expires": l10n.format_datetime(
+                    meeting_request.expires_at,
+                    tz=meeting_request.forum.time_zone if meeting_request.forum else None,
                 ),
                 "link": link,
             }
@@ -248,10 +250,7 @@ def forum_agendas_email_send(
                     subject = _("Your agenda for %(forum)s") % {"forum": forum.name}
                 rows = [
                     {
-                        "start": date_format(
-                            timezone.localtime(m.slot.starts_at), "DATETIME_FORMAT"
-                        ),
-                        "end": date_format(timezone.localtime(m.slot.ends_at), "TIME_FORMAT"),
+                        "when": l10n.format_slot(m.slot.starts_at, m.slot.ends_at, zone),
                         "other": (
                             m.buyer.name if party.kind == calendar.PRODUCER else m.producer.name
                         ),

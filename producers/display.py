@@ -1,39 +1,31 @@
 """How listing facts read on a page or in an email: quantities, money, months, categories.
 
 Shared by the templates (through `producers_display` tags) and the review diff, so a fact
-reads the same wherever it appears.
+reads the same wherever it appears. Numbers and money come from forum_market.l10n (CLDR).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from forum_market import l10n
 from producers.models import ALL_MONTHS_MASK, MONTHS, mask_to_months
-from taxonomy.models import Category, Currency
+from taxonomy.models import Category
 
-# Currencies nobody prices in fractions of.
-WHOLE_CURRENCIES = {Currency.KHR, Currency.VND, Currency.JPY}
 MONTH_LABELS = dict(MONTHS)
 
 
 def quantity_display(value: Decimal | None) -> str:
-    """1500.000 -> "1,500" and 2.500 -> "2.5" (grouped and localised)."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    exponent = value.normalize().as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    """1500.000 -> "1,500" and 2.500 -> "2.5" in English; "2,5" in Vietnamese (CLDR)."""
+    return l10n.format_quantity(value)
 
 
 def money_display(value: Decimal | None, currency: str) -> str:
-    if value is None:
-        return ""
-    places = 0 if currency in WHOLE_CURRENCIES else 2
-    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    """An amount with its currency sign, as the reader's language writes it:
+    15000 VND -> "₫15,000" (en), "15,000₫" (km), "15.000 ₫" (vi)."""
+    return l10n.format_money(value, currency)
 
 
 def price_range_display(product) -> str:
@@ -41,22 +33,18 @@ def price_range_display(product) -> str:
     if low is None and high is None:
         return _("Ask the producer")
     if low is not None and high is not None and low != high:
-        return _("%(low)s – %(high)s %(currency)s") % {
+        # Translators: a price range, e.g. "₫12,000 – ₫15,000".
+        return _("%(low)s – %(high)s") % {
             "low": money_display(low, currency),
             "high": money_display(high, currency),
-            "currency": currency,
         }
     if low is not None and high is None:
-        return _("from %(low)s %(currency)s") % {
-            "low": money_display(low, currency),
-            "currency": currency,
-        }
+        # Translators: a price with no upper limit, e.g. "from ₫12,000".
+        return _("from %(low)s") % {"low": money_display(low, currency)}
     if low is None:
-        return _("up to %(high)s %(currency)s") % {
-            "high": money_display(high, currency),
-            "currency": currency,
-        }
-    return f"{money_display(low, currency)} {currency}"
+        # Translators: a price with no lower limit, e.g. "up to ₫15,000".
+        return _("up to %(high)s") % {"high": money_display(high, currency)}
+    return money_display(low, currency)
 
 
 def months_display(mask: int) -> str:

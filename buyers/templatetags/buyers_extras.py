@@ -1,19 +1,14 @@
-"""Template filters for buyers' pages."""
-
-from decimal import Decimal
+"""Template filters for buyers' pages. Numbers come from forum_market.l10n (CLDR), the same
+as on producers' pages; `{% load l10n_tags %}` has money and dates."""
 
 from django import template
-from django.utils.formats import number_format
+
+from forum_market import l10n
 
 register = template.Library()
 
 
 @register.filter
 def quantity(value):
-    """A stored Decimal as people write it: 1.500 -> "1.5", 1500.000 -> "1,500" (localised)."""
-    if value is None or value == "":
-        return ""
-    value = Decimal(value)
-    exponent = value.normalize().as_tuple().exponent
-    places = max(0, -exponent) if isinstance(exponent, int) else 0
-    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    """A stored Decimal as people write it: 1.500 -> "1.5", 1500.000 -> "1,500" (en)."""
+    return l10n.format_quantity(value)

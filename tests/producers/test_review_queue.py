@@ -58,7 +58,7 @@ def test_queue_shows_everything_needed_to_decide(login, organiser, submitted):
         "Spices and condiments",
         "2 t",
         "10 kg",
-        "12.50 – 15.00 USD",
+        "US$12.50 – US$15.00",
         "4 stars",
         "All year",
         "VietGAP",
@@ -80,7 +80,7 @@ def test_revision_in_queue_shows_what_changes_on_the_public_listing(login, organ
     changes = {change.label: (change.old, change.new) for change in item["changes"]}
     assert changes == {
         "Product name": ("Salted crab", "Salted crab v2"),
-        "Price": ("12.50 – 15.00 USD", "12.50 – 30.00 USD"),
+        "Price": ("US$12.50 – US$15.00", "US$12.50 – US$30.00"),
     }
 
 
