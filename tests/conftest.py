@@ -7,6 +7,8 @@ import socket
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -65,8 +67,19 @@ def _needs_postgres():
 
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
-    """Uploaded files of one test never leak into another, or into the repository."""
+    """Uploaded files of one test never leak into another, or into the repository. The
+    cache goes too: ImageKit records there which thumbnails exist, and a later test whose
+    photo has the same name in a fresh MEDIA_ROOT would otherwise get no thumbnail."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_back():
+    """A request through the test client leaves its language active in the thread; put the
+    default back, so a test never reads another test's language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def free_port() -> int:
