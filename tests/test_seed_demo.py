@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from buyers.models import SourcingNeed
 from forums.management.commands.seed_demo import (
@@ -42,3 +43,16 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client):
         client.logout()
     names = set(Product.objects.approved().values_list("name_en", flat=True))
     assert {"Kampot black pepper", "Phu Quoc fish sauce, 40°N"} <= names
+
+
+def test_the_demo_forum_is_published_so_the_demo_logins_have_an_agenda(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    forum = Forum.objects.get()
+    assert forum.schedule_published_at is not None
+    meeting = Meeting.objects.get(forum=forum)
+    assert meeting.slot_id is not None and meeting.table is not None
+    client.post("/accounts/login/", {"login": BUYER_EMAIL, "password": DEMO_PASSWORD})
+    page = client.get(reverse("forum_pages:agenda", args=[forum.pk])).content.decode()
+    assert meeting.producer.name in page
+    assert "No meetings scheduled for you." not in page
+    assert "Table " in page

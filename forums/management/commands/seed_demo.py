@@ -20,6 +20,7 @@ from accounts.services import organiser_create, user_create_verified
 from buyers.models import Buyer
 from buyers.services import buyer_profile_save, sourcing_need_create
 from forums.models import Forum, MeetingRequest
+from forums.scheduling import schedule_publish, schedule_run_execute, schedule_run_start
 from forums.services import meeting_request_accept, meeting_request_create
 from forums.setup import DayPlan, forum_buyer_register, forum_create, forum_producer_register
 from producers import services as listing
@@ -310,7 +311,8 @@ class Command(BaseCommand):
 
     def forum(self, organiser, producers, producer_user, buyer_user) -> None:
         """An open forum two weeks ahead, with the demo producer and buyer registered and one
-        accepted meeting waiting for the scheduler."""
+        accepted meeting, scheduled and published, so both demo logins have an agenda and a
+        calendar feed to look at."""
         name = "Mekong Delta OCOP Forum (demo)"
         if Forum.objects.filter(name=name).exists():
             return
@@ -352,6 +354,11 @@ class Command(BaseCommand):
             initiated_by=MeetingRequest.Side.BUYER,
         )
         meeting_request_accept(meeting_request=request, user=producer_user)
+        # The scheduler runs here, not in a worker, so the demo is complete when the command
+        # ends; the task queued on commit then finds the run done and does nothing.
+        run = schedule_run_start(forum=forum, user=organiser, time_limit=10)
+        run = schedule_run_execute(run_id=run.pk)
+        schedule_publish(run=run, user=organiser)
 
     def buyer(self, user: User) -> None:
         if user.buyers.exists():
