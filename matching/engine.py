@@ -23,8 +23,10 @@ __all__ = [
     "DIMENSION_CODES",
     "EARTH_RADIUS_KM",
     "MASS",
+    "NO_EXCLUSIONS",
     "RANK_DECIMALS",
     "VOLUME",
+    "Exclusions",
     "Flag",
     "MatchKind",
     "MatchResult",
@@ -481,6 +483,51 @@ class Needs:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class Exclusions:
+    """Pairs kept out of a top k, whatever they score (e.g. suggestions someone turned down).
+
+    ``need_product`` pairs (need id, product id) are left out of the need's top k products;
+    ``need_producer`` pairs (need id, producer id) are left out of the producer's top k needs.
+    The pair still counts as passing, and each side only affects its own top k: a product
+    left out of a need's top k can still be its producer's best for the need, and the
+    reverse. Ids that are not among the scored needs or products are ignored.
+    """
+
+    need_product: tuple[NDArray[np.int64], NDArray[np.int64]] = (
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+    )
+    need_producer: tuple[NDArray[np.int64], NDArray[np.int64]] = (
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("need_product", "need_producer"):
+            need, other = (np.asarray(a, dtype=np.int64).reshape(-1) for a in getattr(self, name))
+            if need.shape != other.shape:
+                raise ValueError(f"{name}: both id arrays must have the same length.")
+            object.__setattr__(self, name, (need, other))
+
+    def __bool__(self) -> bool:
+        return bool(len(self.need_product[0]) or len(self.need_producer[0]))
+
+
+NO_EXCLUSIONS = Exclusions()
+
+
+def _rows_of(ids: NDArray[np.int64], wanted: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Row of each wanted id in `ids` (unique, any order), -1 where absent."""
+    if not len(ids):
+        return np.full(len(wanted), -1, dtype=np.intp)
+    order = np.argsort(ids, kind="stable")
+    at = np.searchsorted(ids[order], wanted)
+    found = at < len(ids)
+    found[found] = ids[order[at[found]]] == wanted[found]
+    return np.where(found, order[np.minimum(at, max(len(ids) - 1, 0))], -1)
+
+
 # --- the reference: one pair, plain Python ----------------------------------------------------
 
 
@@ -735,6 +782,7 @@ class _ProductSide:
     piece_starts: NDArray[np.intp]  # relative to tail_start
     heavy_piece_starts: NDArray[np.intp]  # first piece of each heavy producer
     unit_cols: NDArray[np.intp]  # (producers + pieces, _SLOTS) columns, -1 padded
+    unit_of_col: NDArray[np.intp]  # column -> its unit (the inverse of unit_cols)
     col_of_rank: NDArray[np.intp]  # product-id rank within the block -> column
     product_frac: NDArray[np.float64]  # tie-break fraction per column (lower id = larger)
     local_provinces: NDArray[np.int32]  # provinces present in the block
@@ -760,6 +808,10 @@ class _Block(_ProductSide):
     need_pos_of_rank: NDArray[np.intp]  # need-id rank within the block -> position
     base: NDArray[np.float64]  # (needs, local provinces): province term (+ cert term if none)
     chunks: list[_Chunk]
+    # Exclusions inside the block, sorted by need position: (position, column) pairs left
+    # out of the need's top k, (position, producer unit) pairs out of the producer's.
+    skip_need: tuple[NDArray[np.intp], NDArray[np.intp]]
+    skip_producer: tuple[NDArray[np.intp], NDArray[np.intp]]
 
 
 _SLOTS = 16
@@ -833,6 +885,9 @@ def _layout(products: Products, p_rows: NDArray[np.intp]) -> dict[str, Any]:
         tail_start + piece_starts[:, None] + s_idx[None, :],
         -1,
     )
+    unit_of_col = np.empty(len(p_rows), dtype=np.intp)
+    used = unit_cols >= 0
+    unit_of_col[unit_cols[used]] = np.nonzero(used)[0]
     return {
         "product_rows": product_rows,
         "n_producers": n_prod,
@@ -842,6 +897,7 @@ def _layout(products: Products, p_rows: NDArray[np.intp]) -> dict[str, Any]:
         "piece_starts": piece_starts,
         "heavy_piece_starts": first_piece,
         "unit_cols": unit_cols,
+        "unit_of_col": unit_of_col,
     }
 
 
@@ -894,6 +950,7 @@ class _Engine:
         k: int,
         chunk_pairs: int,
         workers: int = 1,
+        exclude: Exclusions = NO_EXCLUSIONS,
     ) -> None:
         if products.words != needs.words:
             raise ValueError("Products and needs use bitsets of different widths.")
@@ -930,6 +987,14 @@ class _Engine:
         self.pairs_passed = 0
         self.workers = max(1, workers)
         self._local = threading.local()  # per-thread scratch buffers
+        # Exclusions as global rows: (need row, product row) and (need row, producer id).
+        need_ids, product_ids = exclude.need_product
+        rows = _rows_of(needs.need_id, need_ids), _rows_of(products.product_id, product_ids)
+        keep = (rows[0] >= 0) & (rows[1] >= 0)
+        self.skip_need = rows[0][keep], rows[1][keep]
+        need_ids, producer_ids = exclude.need_producer
+        rows = _rows_of(needs.need_id, need_ids)
+        self.skip_producer = rows[rows >= 0], producer_ids[rows >= 0]
 
     # -- block preparation --
 
@@ -1009,6 +1074,7 @@ class _Engine:
         nid_rank[need_pos_of_rank] = np.arange(len(n_rows))
         base = self._province_table(n_rows, side.local_provinces)
         base[~self.has_cert_terms[n_rows]] += self.w_cert  # certification factor 1
+        skip_need, skip_producer = self._block_exclusions(side, n_rows)
 
         return _Block(
             **vars(side),
@@ -1019,7 +1085,33 @@ class _Engine:
             need_pos_of_rank=need_pos_of_rank,
             base=base,
             chunks=chunks,
+            skip_need=skip_need,
+            skip_producer=skip_producer,
         )
+
+    def _block_exclusions(
+        self, side: _ProductSide, n_rows: NDArray[np.intp]
+    ) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], ...]:
+        """The exclusions falling in a block, as (need position, column) and (need position,
+        producer unit) pairs sorted by position."""
+        empty = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+        if not (len(self.skip_need[0]) or len(self.skip_producer[0])):
+            return empty, empty
+        position = np.full(len(self.needs), -1, dtype=np.intp)
+        position[n_rows] = np.arange(len(n_rows))
+        column = np.full(len(self.products), -1, dtype=np.intp)
+        column[side.product_rows] = np.arange(len(side.product_rows))
+        pos, col = position[self.skip_need[0]], column[self.skip_need[1]]
+        keep = (pos >= 0) & (col >= 0)
+        order = np.argsort(pos[keep], kind="stable")
+        skip_need = pos[keep][order], col[keep][order]
+        # Producer j's slot-0 column is j: its first product names the producer.
+        producers = self.products.producer_id[side.product_rows[: side.n_producers]]
+        pos = position[self.skip_producer[0]]
+        unit = _rows_of(producers, self.skip_producer[1])
+        keep = (pos >= 0) & (unit >= 0)
+        order = np.argsort(pos[keep], kind="stable")
+        return skip_need, (pos[keep][order], unit[keep][order])
 
     def _province_table(
         self, n_rows: NDArray[np.intp], local_provinces: NDArray[np.int32]
@@ -1135,6 +1227,7 @@ class _Engine:
             best = slotted.copy()  # the buffer is reused before the merge reads it
         else:
             best = slotted
+        best = self._exclude(block, start, stop, scores, units, best)
 
         # A need's top k products lie in its top k units, and those in its top k groups of
         # units (group g = units g, g + G, g + 2G, ...): pick groups, then units, then products.
@@ -1157,6 +1250,38 @@ class _Engine:
         cand_keys = np.take_along_axis(cand_keys, order, axis=1)
         cand_cols = np.take_along_axis(cand_cols, order, axis=1)
         return cand_cols, cand_keys, best, passed
+
+    def _exclude(
+        self,
+        block: _Block,
+        start: int,
+        stop: int,
+        scores: NDArray[np.float64],
+        units: NDArray[np.float64],
+        best: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """Apply the block's exclusions to rows [start, stop): an excluded product's key
+        becomes -inf for the need's top k (and its unit is rolled up again), an excluded
+        producer's best for the producer's. Each side's change stays on its side, so `best`
+        is copied first when it is a view of the units. Returns `best`."""
+        pos, col = block.skip_need
+        a, b = np.searchsorted(pos, [start, stop])
+        p_pos, p_unit = block.skip_producer
+        c, d = np.searchsorted(p_pos, [start, stop])
+        if a == b and c == d:
+            return best
+        if np.shares_memory(best, units):
+            best = best.copy()
+        if a < b:
+            r, cols = pos[a:b] - start, col[a:b]
+            scores[r, cols] = -np.inf
+            u = block.unit_of_col[cols]
+            members = block.unit_cols[u]
+            keys = np.where(members >= 0, scores[r[:, None], np.maximum(members, 0)], -np.inf)
+            units[r, u] = keys.max(axis=1)
+        if c < d:
+            best[p_pos[c:d] - start, p_unit[c:d]] = -np.inf
+        return best
 
     # -- producers' top k across chunks --
 
@@ -1415,6 +1540,7 @@ def match(
     k: int = 10,
     chunk_pairs: int = _DEFAULT_CHUNK_PAIRS,
     workers: int = 1,
+    exclude: Exclusions | None = None,
 ) -> MatchResult:
     """Score every same-group (need, product) pair; keep each need's top k products and each
     producer's top k needs (a producer counts with its best product for the need).
@@ -1429,9 +1555,14 @@ def match(
     the national totals. ``workers`` > 1 scores chunks in that many threads (numpy releases the
     GIL); the result is identical. Derived per-group product layouts are cached on ``products``,
     so later calls with the same object (e.g. incremental ones) skip that work.
+
+    ``exclude`` leaves pairs out of one side's top k (see :class:`Exclusions`), so the next
+    best takes the slot.
     """
     started = time.perf_counter()
-    engine = _Engine(products, needs, provinces, weights, k, chunk_pairs, workers)
+    engine = _Engine(
+        products, needs, provinces, weights, k, chunk_pairs, workers, exclude or NO_EXCLUSIONS
+    )
     need_parts, producer_parts = engine.run()
 
     def column(parts: list[tuple[NDArray[Any], ...]], i: int, dtype: Any) -> NDArray[Any]:
@@ -1488,6 +1619,7 @@ def match_incremental(
     product_rows: ArrayLike | None = None,
     need_rows: ArrayLike | None = None,
     k: int = 10,
+    exclude: Exclusions | None = None,
 ) -> MatchResult:
     """:func:`match` restricted to some products and/or needs (e.g. one product just approved,
     against every open need), with row indices mapped back to the full inputs.
@@ -1501,7 +1633,7 @@ def match_incremental(
     n_idx = None if need_rows is None else np.asarray(need_rows, dtype=np.intp).reshape(-1)
     sub_products = products if p_idx is None else products.take(p_idx)
     sub_needs = needs if n_idx is None else needs.take(n_idx)
-    result = match(sub_products, sub_needs, provinces, weights, k=k)
+    result = match(sub_products, sub_needs, provinces, weights, k=k, exclude=exclude)
     values = {name: getattr(result, name) for name in result.__dataclass_fields__}
     values["seconds"] = time.perf_counter() - started
     if p_idx is not None:

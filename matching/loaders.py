@@ -25,11 +25,13 @@ from buyers.models import SourcingNeed
 from forums.models import Forum
 from matching.engine import (
     DIMENSION_CODES,
+    Exclusions,
     Needs,
     Products,
     ProvinceTable,
     cert_words,
 )
+from matching.models import Dismissal
 from producers.models import HeldCertification, Product
 from taxonomy.models import Certification, Province
 
@@ -125,6 +127,42 @@ def rows_fetch(queryset: QuerySet) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+_COPY_HEADER = 19  # signature (11 bytes), flags and header extension length (4 + 4)
+
+
+def int_columns_fetch(queryset: QuerySet, columns: int) -> NDArray[np.int64]:
+    """The rows of a values_list() queryset of integer columns (never NULL) as a
+    (columns, rows) int64 array. On PostgreSQL the rows come as one binary COPY read
+    straight into numpy (about 10x faster than fetching tuples at 100k rows)."""
+    if connection.vendor != "postgresql":
+        rows = rows_fetch(queryset)
+        return np.array(rows, dtype=np.int64).reshape(-1, columns).T
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return np.zeros((columns, 0), dtype=np.int64)
+    names = [f"c{i}" for i in range(columns)]
+    outer = ", ".join(f"{name}::bigint" for name in names)
+    statement = (
+        f"COPY (SELECT {outer} FROM ({sql}) AS q({', '.join(names)})) TO STDOUT (FORMAT BINARY)"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params or None) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    row = np.dtype(
+        [
+            ("fields", ">i2"),
+            *((f, t) for i in range(columns) for f, t in ((f"n{i}", ">i4"), (f"v{i}", ">i8"))),
+        ]
+    )
+    count = (len(data) - _COPY_HEADER - 2) // row.itemsize
+    records = np.frombuffer(data, dtype=row, count=count, offset=_COPY_HEADER)
+    if count and not all(np.all(records[f"n{i}"] == 8) for i in range(columns)):
+        raise ValueError("int_columns_fetch: a NULL or a non-integer column.")
+    return np.stack([records[f"v{i}"].astype(np.int64) for i in range(columns)]).reshape(
+        columns, count
+    )
 
 
 def _float(field: str, missing: float | None = None):
@@ -337,3 +375,45 @@ def needs_load_for_groups(*, vocab: Vocabulary, group_ids: Iterable[int]) -> Nee
             _group_needs_cache.clear()
         _group_needs_cache[key] = needs
     return needs
+
+
+# --- dismissals -------------------------------------------------------------------------------
+
+
+def exclusions_load(
+    *,
+    need_ids: Iterable[int] | None = None,
+    pk_from: int | None = None,
+    pk_to: int | None = None,
+    producer_ids: Iterable[int] | None = None,
+) -> Exclusions:
+    """Suggestions turned down ("not interested"), as the engine leaves them out of a top k:
+    a buyer's (need, product) out of the need's top k, a producer's (need, producer) out of
+    the producer's. Narrowed to needs (pks or a pk range) and/or producers (a buyer's
+    dismissal counts for the product's producer); one indexed query per side. A superset of
+    what a call scores is fine: the engine ignores pairs it does not score."""
+    queryset = Dismissal.objects.order_by()
+    if need_ids is not None:
+        queryset = queryset.filter(need_id__in=list(need_ids))
+    if pk_from is not None:
+        queryset = queryset.filter(need_id__gte=pk_from)
+    if pk_to is not None:
+        queryset = queryset.filter(need_id__lt=pk_to)
+    # Each side through its own index (the partial unique indexes lead with the need).
+    buyer = queryset.filter(side=Dismissal.Side.BUYER)
+    producer = queryset.filter(side=Dismissal.Side.PRODUCER)
+    if producer_ids is not None:
+        ids = list(producer_ids)
+        buyer = buyer.filter(product__producer_id__in=ids)
+        producer = producer.filter(producer_id__in=ids)
+    return Exclusions(
+        need_product=_id_pairs(rows_fetch(buyer.values_list("need_id", "product_id"))),
+        need_producer=_id_pairs(rows_fetch(producer.values_list("need_id", "producer_id"))),
+    )
+
+
+def _id_pairs(pairs: list[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    both = np.array(pairs, dtype=np.int64)
+    return both[:, 0], both[:, 1]

@@ -379,7 +379,14 @@ class Suggestion(models.Model):
         ]
         indexes = [
             # An incremental run asks for a need's k-th product and a producer's k-th need.
-            models.Index(fields=["need", "need_rank"], name="suggestion_need_rank"),
+            # Need lookups through it always ask for a rank (> 0), so it only holds rows in a
+            # need's top k (about a third): inserts into the other rows skip it. (All rows of
+            # one need are found through the unique index.)
+            models.Index(
+                fields=["need", "need_rank"],
+                condition=Q(need_rank__gt=0),
+                name="suggestion_need_ranked",
+            ),
             models.Index(fields=["producer", "producer_rank"], name="suggestion_producer_rank"),
         ]
 
@@ -393,7 +400,8 @@ class Suggestion(models.Model):
 
 class Dismissal(models.Model):
     """ "Not interested": a buyer turning down a product for a need, or a producer turning
-    down a need. The pair is hidden from that side for good, whatever later runs find."""
+    down a need. The pair is hidden from that side for good, whatever later runs find, and
+    runs leave it out of that side's top k, so the next best takes its place."""
 
     class Side(models.TextChoices):
         BUYER = "buyer", _("Buyer")

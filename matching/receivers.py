@@ -1,5 +1,6 @@
 """Signal receivers: other apps announce changes (after commit) and matching queues an
-incremental run for just that row. Connected in MatchingConfig.ready()."""
+incremental run for just that row, or adds the row to the batch in progress (see
+`services.match_runs_batched`). Connected in MatchingConfig.ready()."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import user_create_verified
+from matching.services import match_runs_batched
 from producers import services as listing_services
 from producers.importing.cells import cell_text
 from producers.importing.columns import BY_KEY, FIELD_KEYS, mapping_auto
@@ -270,7 +271,9 @@ def import_batch_commit(
     refused: ImportRefused | None = None
     declaration = _Declaration(batch, user)
     try:
-        with transaction.atomic():
+        # Listings approved directly would each ask matching for an incremental run when
+        # the commit lands: collect them, and queue one run for the whole file instead.
+        with match_runs_batched(), transaction.atomic():
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
             if locked.is_committed:
                 raise ImportRefused(_("This file has been imported already."))

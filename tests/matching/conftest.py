@@ -19,7 +19,7 @@ from accounts.models import User
 from buyers.models import Buyer, SourcingNeed
 from forum_market.celery import app as celery_app
 from matching import engine, services
-from matching.loaders import needs_load, products_load, vocabulary
+from matching.loaders import exclusions_load, needs_load, products_load, vocabulary
 from matching.models import MatchRun, Suggestion
 from matching.selectors import weights_for
 from matching.writing import breakdowns
@@ -273,13 +273,21 @@ def world(db) -> World:
 
 
 def engine_rows(k: int | None = None) -> dict[tuple[int, int], tuple]:
-    """What one engine.match() over all open needs and approved listings suggests:
-    (need, product) -> (need rank, producer rank, score, breakdown)."""
+    """What one engine.match() over all open needs and approved listings suggests, leaving
+    out what was turned down: (need, product) -> (need rank, producer rank, score,
+    breakdown)."""
     vocab = vocabulary()
     products = products_load(vocab=vocab)
     needs = needs_load(vocab=vocab)
     weights = weights_for()
-    result = engine.match(products, needs, vocab.provinces, weights.as_engine(), k=k or weights.k)
+    result = engine.match(
+        products,
+        needs,
+        vocab.provinces,
+        weights.as_engine(),
+        k=k or weights.k,
+        exclude=exclusions_load(),
+    )
     texts = breakdowns(result, np.arange(len(result)), vocab)
     return {
         (int(n), int(p)): (int(nr), int(pr), float(s), json.loads(b))

@@ -78,7 +78,8 @@ def test_readers_who_opted_out_get_nothing_and_dismissed_pairs_are_not_listed(
         side="buyer", need=dismissed.need, product=dismissed.product, user=other
     )
     run = services.match_run_create(chunks=1)
-    services.match_run_execute(run_id=run.pk)  # changes nothing, but vouches for them all
+    # Leaves the turned-down pair out of the need's top k, and vouches for all the rest.
+    services.match_run_execute(run_id=run.pk)
     tasks.send_digests.delay(run.pk)
 
     recipients = {m.to[0] for m in mail.outbox}

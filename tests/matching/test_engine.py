@@ -19,6 +19,7 @@ from matching.engine import (
     EARTH_RADIUS_KM,
     MASS,
     VOLUME,
+    Exclusions,
     Flag,
     MatchKind,
     MatchResult,
@@ -350,9 +351,18 @@ class Brute:
 
 
 def brute_force(
-    products: Products, needs: Needs, provinces: ProvinceTable, weights: Weights, k: int
+    products: Products,
+    needs: Needs,
+    provinces: ProvinceTable,
+    weights: Weights,
+    k: int,
+    exclude: Exclusions | None = None,
 ) -> Brute:
-    """Every pair through score_one_pair, then the documented ranking, in plain Python."""
+    """Every pair through score_one_pair, then the documented ranking, in plain Python;
+    excluded pairs leave their side's ranking only."""
+    exclude = exclude or Exclusions()
+    skip_need = set(zip(*(a.tolist() for a in exclude.need_product), strict=True))
+    skip_producer = set(zip(*(a.tolist() for a in exclude.need_producer), strict=True))
     p_rec = [products.record(i) for i in range(len(products))]
     n_rec = [needs.record(j) for j in range(len(needs))]
     dist = provinces.distance_km.tolist()
@@ -366,7 +376,8 @@ def brute_force(
     best: dict[tuple[int, int], tuple[int, int, int]] = {}
     for (j, i), pair in scored.items():
         key = (-rank_value(pair.score), p_rec[i].product_id, i)
-        per_need.setdefault(j, []).append(key)
+        if (n_rec[j].need_id, p_rec[i].product_id) not in skip_need:
+            per_need.setdefault(j, []).append(key)
         slot = (p_rec[i].producer_id, j)
         best[slot] = min(best.get(slot, key), key)
     need_top = {}
@@ -375,7 +386,8 @@ def brute_force(
             need_top[(j, i)] = rank
     per_producer: dict[int, list[tuple[int, int, int, int]]] = {}
     for (producer, j), (neg, _, i) in best.items():
-        per_producer.setdefault(producer, []).append((neg, n_rec[j].need_id, j, i))
+        if (n_rec[j].need_id, producer) not in skip_producer:
+            per_producer.setdefault(producer, []).append((neg, n_rec[j].need_id, j, i))
     producer_top = {}
     for keys in per_producer.values():
         for rank, (_, _, j, i) in enumerate(sorted(keys)[:k], start=1):
@@ -390,8 +402,9 @@ def assert_matches_brute_force(
     weights: Weights,
     k: int,
     result: MatchResult,
+    exclude: Exclusions | None = None,
 ) -> Brute:
-    brute = brute_force(products, needs, provinces, weights, k)
+    brute = brute_force(products, needs, provinces, weights, k, exclude)
     pairs = list(zip(result.need_index.tolist(), result.product_index.tolist(), strict=True))
     got_need = {p: int(r) for p, r in zip(pairs, result.need_rank, strict=True) if r}
     got_producer = {p: int(r) for p, r in zip(pairs, result.producer_rank, strict=True) if r}
@@ -494,6 +507,75 @@ def test_engine_equals_brute_force(
     products, needs, provinces = data
     result = match(products, needs, provinces, weights, k=k, chunk_pairs=chunk_pairs)
     assert_matches_brute_force(products, needs, provinces, weights, k, result)
+
+
+def random_exclusions(products: Products, needs: Needs, seed: int) -> Exclusions:
+    """About a third of all (need, product) and (need, producer) pairs, plus ids that are
+    not scored at all (ignored)."""
+    rng = np.random.default_rng(seed)
+    share = rng.uniform(0.05, 0.6)
+    sides = []
+    for others in (products.product_id, np.unique(products.producer_id)):
+        need, other = (a.reshape(-1) for a in np.meshgrid(needs.need_id, others))
+        keep = rng.random(len(need)) < share
+        sides.append((np.append(need[keep], [999, 1]), np.append(other[keep], [1, 999])))
+    return Exclusions(need_product=sides[0], need_producer=sides[1])
+
+
+@PROPERTY
+@given(
+    data=datasets(),
+    k=st.integers(1, 4),
+    chunk_pairs=st.sampled_from([1, 7, 1 << 19]),
+    workers=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**16),
+)
+def test_excluded_pairs_give_up_their_slot_to_the_next_best(
+    data: tuple[Products, Needs, ProvinceTable], k: int, chunk_pairs: int, workers: int, seed: int
+) -> None:
+    products, needs, provinces = data
+    exclude = random_exclusions(products, needs, seed)
+    result = match(
+        products, needs, provinces, k=k, chunk_pairs=chunk_pairs, workers=workers, exclude=exclude
+    )
+    assert_matches_brute_force(products, needs, provinces, DEFAULT_WEIGHTS, k, result, exclude)
+    # A product rescored alone agrees on the need side (what incremental runs merge).
+    i = seed % len(products)
+    one = match_incremental(products, needs, provinces, product_rows=[i], k=k, exclude=exclude)
+    skipped = set(zip(*(a.tolist() for a in exclude.need_product), strict=True))
+    ranked = {
+        int(needs.need_id[j]) for j, r in zip(one.need_index, one.need_rank, strict=True) if r
+    }
+    passing = {int(needs.need_id[j]) for j in one.need_index.tolist()}
+    pid = int(products.product_id[i])
+    assert ranked == {n for n in passing if (n, pid) not in skipped}
+
+
+def test_exclusions_reach_a_large_producers_tail_and_slots() -> None:
+    # One producer with 40 products (16 slots, then tail pieces) and a few small ones.
+    rows = [{"producer_id": 1, "capacity": float(c), "product_id": 100 + c} for c in range(40)] + [
+        {"producer_id": 2 + i, "capacity": 15.5 + i} for i in range(5)
+    ]
+    products = make_products(rows)
+    needs = make_needs([{"volume": 50.0}, {"volume": 30.0}])
+    # Need 1's two best (139 in the tail, 138 too) and need 2's best (130) are turned down;
+    # producer 3 turns need 2 down.
+    exclude = Exclusions(need_product=([1, 1, 2], [139, 138, 130]), need_producer=([2], [3]))
+    for workers in (1, 2):
+        result = match(products, needs, two_provinces(), k=5, workers=workers, exclude=exclude)
+        assert_matches_brute_force(
+            products, needs, two_provinces(), DEFAULT_WEIGHTS, 5, result, exclude
+        )
+        top = result.need_rank == 1
+        top = dict(zip(result.need_id[top], result.product_id[top], strict=True))
+        assert top == {1: 137, 2: 131}
+    # Nothing excluded: the same as no argument.
+    plain, empty = (
+        match(products, needs, two_provinces(), k=5),
+        match(products, needs, two_provinces(), k=5, exclude=Exclusions()),
+    )
+    assert np.array_equal(plain.need_rank, empty.need_rank)
+    assert np.array_equal(plain.producer_rank, empty.producer_rank)
 
 
 @PROPERTY

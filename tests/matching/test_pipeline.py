@@ -10,15 +10,21 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import override
 
 from buyers import services as buyer_services
+from buyers.models import SourcingNeed
 from matching import engine, services
 from matching.loaders import needs_load, products_load, vocabulary
 from matching.models import Dismissal, MatchRun, MatchRunChunk, Suggestion
 from matching.reasons import PRODUCER, ReasonContext, reasons_text
-from matching.selectors import suggestions_for_need, suggestions_with_relations
+from matching.selectors import (
+    suggestions_for_need,
+    suggestions_for_producer,
+    suggestions_with_relations,
+)
 from producers import services as producer_services
 from producers.models import Product
 from producers.signals import listing_rejected
@@ -26,6 +32,7 @@ from tests.buyers.factories import BuyerFactory
 from tests.factories import MatchingWeightsFactory, ProducerFactory, ProductFactory
 from tests.matching.conftest import (
     assert_stored_equals_engine,
+    engine_rows,
     full_run,
     hold,
     need_create,
@@ -362,6 +369,206 @@ def test_dismissed_suggestions_never_come_back(world):
     assert (offered.need_id, offered.producer_id) not in shown
     # Only the side that said no stops seeing it.
     assert offered.product_id in [s.product_id for s in suggestions_for_need(need=offered.need)]
+
+
+def test_a_turned_down_product_gives_its_slot_to_the_next_best(
+    world, django_capture_on_commit_callbacks
+):
+    MatchingWeightsFactory(k=2)
+    full_run()
+    # A need with a third passing product, waiting just outside its top 2.
+    third = {need: product for (need, product), row in engine_rows(k=3).items() if row[0] == 3}
+    need = SourcingNeed.objects.get(pk=min(third))
+    top = list(Suggestion.objects.filter(need=need, need_rank__gt=0).order_by("need_rank"))
+    assert len(top) == 2 and third[need.pk] not in [s.product_id for s in top]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.suggestion_dismiss(
+            user=top[0].buyer.members.first(), suggestion=top[0], side=Dismissal.Side.BUYER
+        )
+
+    # The need was rescored at once (no digest for that), and the buyer sees two again.
+    run = MatchRun.objects.get(kind=MatchRun.Kind.INCREMENTAL)
+    assert run.status == MatchRun.Status.DONE, run.error
+    assert run.subject == {"need": need.pk, "action": "dismissed"} and not run.send_digests
+    shown = sorted(
+        (s for s in suggestions_for_need(need=need) if s.need_rank), key=lambda s: s.need_rank
+    )
+    assert [s.product_id for s in shown] == [top[1].product_id, third[need.pk]]
+    assert_stored_equals_engine()
+    # A full run agrees with the incremental one: nothing to change.
+    assert full_run().suggestions_written == 0
+    assert_stored_equals_engine()
+
+
+def test_a_turned_down_need_gives_its_slot_to_the_producers_next_best(
+    world, django_capture_on_commit_callbacks
+):
+    MatchingWeightsFactory(k=2)
+    full_run()
+    producer_of = dict(Product.objects.values_list("pk", "producer_id"))
+    third = {
+        producer_of[product]: need
+        for (need, product), row in engine_rows(k=3).items()
+        if row[1] == 3
+    }
+    producer = min(third)
+    top = list(
+        Suggestion.objects.filter(producer_id=producer, producer_rank__gt=0).order_by(
+            "producer_rank"
+        )
+    )
+    assert len(top) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.suggestion_dismiss(
+            user=top[0].producer.members.first(), suggestion=top[0], side=Dismissal.Side.PRODUCER
+        )
+
+    shown = sorted(
+        (s for s in suggestions_for_producer(producer=top[0].producer) if s.producer_rank),
+        key=lambda s: s.producer_rank,
+    )
+    assert [s.need_id for s in shown] == [top[1].need_id, third[producer]]
+    assert_stored_equals_engine()
+    assert full_run().suggestions_written == 0
+
+
+def test_incremental_runs_after_dismissals_agree_with_a_full_run(
+    world, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    full_run()
+    firsts = list(Suggestion.objects.filter(need_rank=1).order_by("need_id")[:3])
+    offers = list(Suggestion.objects.filter(producer_rank=1).order_by("-need_id")[:2])
+    with capture(execute=True):
+        for suggestion in firsts:
+            member = suggestion.buyer.members.first()
+            services.suggestion_dismiss(user=member, suggestion=suggestion, side="buyer")
+        for suggestion in offers:
+            member = suggestion.producer.members.first()
+            services.suggestion_dismiss(user=member, suggestion=suggestion, side="producer")
+    assert_stored_equals_engine()
+
+    # The turned-down listing changes (it can supply more) and is rescored: it must not
+    # come back into the need's top k, but its producer's top k is recomputed as usual.
+    turned_down = Product.objects.get(pk=firsts[0].product_id)
+    revision = producer_services.product_revision_get_or_create(product=turned_down)
+    revision.capacity = turned_down.capacity * 10
+    revision.status = Product.Status.SUBMITTED
+    revision.save()
+    _approve(revision, world, capture)
+    assert not Suggestion.objects.filter(
+        need_id=firsts[0].need_id, product=turned_down, need_rank__gt=0
+    ).exists()
+    assert_stored_equals_engine()
+
+    # A new listing and a new need are scored around the dismissals too.
+    waiting = Product.objects.filter(status=Product.Status.SUBMITTED).first()
+    _approve(waiting, world, capture)
+    assert_stored_equals_engine()
+    with capture(execute=True):
+        buyer_services.sourcing_need_create(
+            buyer=world.buyers[1], category=world.group, volume=Decimal("50"), unit=world.kg
+        )
+    assert_stored_equals_engine()
+    assert full_run().suggestions_written == 0
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def _record_queue(monkeypatch, *, run: bool = True) -> list[tuple]:
+    """Tasks queued by the matching services, in order (still run eagerly if `run`)."""
+    queued: list[tuple] = []
+    original = services._queue
+
+    def record(task_name, *args):
+        queued.append((task_name, *args))
+        if run:
+            original(task_name, *args)
+
+    monkeypatch.setattr(services, "_queue", record)
+    return queued
+
+
+def _waiting(world, count: int) -> list[Product]:
+    """`count` listings waiting for review (drafts are submitted for the purpose)."""
+    products = list(
+        Product.objects.filter(revision_of=None)
+        .exclude(status=Product.Status.APPROVED)
+        .order_by("pk")[:count]
+    )
+    assert len(products) == count
+    Product.objects.filter(pk__in=[p.pk for p in products]).update(
+        status=Product.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    return [Product.objects.get(pk=p.pk) for p in products]
+
+
+def test_approvals_in_a_batch_queue_one_run_that_agrees_with_a_full_run(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    full_run()
+    waiting = _waiting(world, 4)
+    queued = _record_queue(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True), services.match_runs_batched():
+        for product in waiting:
+            producer_services.product_approve(product=product, reviewer=world.organiser)
+        # A change announced inside the batch too.
+        buyer_services.sourcing_need_create(
+            buyer=world.buyers[0], category=world.spice, volume=Decimal("80"), unit=world.kg
+        )
+
+    run = MatchRun.objects.get(kind=MatchRun.Kind.INCREMENTAL)
+    assert run.status == MatchRun.Status.DONE, run.error
+    assert run.subject["products"] == sorted(p.pk for p in waiting)
+    assert len(run.subject["needs"]) == 1
+    assert queued == [("incremental_run", run.pk)]
+    assert run.suggestions_written > 0
+    assert_stored_equals_engine()
+    assert full_run().suggestions_written == 0
+
+
+def test_a_large_batch_queues_one_full_run(world, django_capture_on_commit_callbacks, monkeypatch):
+    full_run()
+    monkeypatch.setattr(services, "INCREMENTAL_BATCH_MAX", 2)
+    waiting = _waiting(world, 3)
+    queued = _record_queue(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True), services.match_runs_batched():
+        for product in waiting:
+            producer_services.product_approve(product=product, reviewer=world.organiser)
+
+    assert not MatchRun.objects.filter(kind=MatchRun.Kind.INCREMENTAL).exists()
+    run = MatchRun.objects.filter(kind=MatchRun.Kind.FULL).first()  # the newest
+    assert queued == [("full_run", run.pk)]
+    assert run.status == MatchRun.Status.DONE, run.error
+    assert_stored_equals_engine()
+
+
+def test_batches_nest_and_a_rolled_back_batch_queues_nothing(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    waiting = _waiting(world, 3)
+    queued = _record_queue(monkeypatch, run=False)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        services.match_runs_batched(),
+    ):
+        producer_services.product_approve(product=waiting[0], reviewer=world.organiser)
+        raise RuntimeError("the import failed")
+    assert queued == [] and services._batch_stack() == []
+
+    with django_capture_on_commit_callbacks(execute=True), services.match_runs_batched():
+        producer_services.product_approve(product=waiting[1], reviewer=world.organiser)
+        with services.match_runs_batched():
+            producer_services.product_approve(product=waiting[2], reviewer=world.organiser)
+    run = MatchRun.objects.get()
+    assert run.subject["products"] == sorted([waiting[1].pk, waiting[2].pk])
+    assert queued == [("incremental_run", run.pk)]
+    assert services._batch_stack() == []
 
 
 def test_a_stranger_cannot_dismiss(world):
