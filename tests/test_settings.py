@@ -66,7 +66,9 @@ def test_production_settings_pass_check_deploy_without_warnings():
 def test_docker_compose_describes_the_production_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"db", "redis", "web", "worker", "mail"} <= set(services)
+    assert {"db", "redis", "web", "worker", "beat", "mail"} <= set(services)
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert "celery" in " ".join(services["worker"]["command"])
+    # The periodic tasks in CELERY_BEAT_SCHEDULE only run if a beat does.
+    assert services["beat"]["command"][:4] == ["celery", "-A", "forum_market", "beat"]
     assert services["db"]["image"].startswith("postgres")
