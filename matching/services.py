@@ -395,12 +395,17 @@ def _write(
     updates: list[tuple[int, int, int]],
     deletes: list[int],
     keep_producer_rank: bool = False,
+    assume_new: bool = False,
 ) -> int:
     now = timezone.now()
     with transaction.atomic():
         suggestions_delete(ids=deletes)
         written = suggestions_upsert(
-            rows=upserts, run_id=run.pk, now=now, keep_producer_rank=keep_producer_rank
+            rows=upserts,
+            run_id=run.pk,
+            now=now,
+            keep_producer_rank=keep_producer_rank,
+            assume_new=assume_new,
         )
         written += ranks_update(updates=updates, run_id=run.pk, now=now)
     return written
@@ -460,7 +465,12 @@ def match_chunk_score(*, run_id: int, index: int) -> int:
 
     with transaction.atomic():
         written = _write(
-            run=run, upserts=upserts, updates=updates, deletes=[], keep_producer_rank=True
+            run=run,
+            upserts=upserts,
+            updates=updates,
+            deletes=[],
+            keep_producer_rank=True,
+            assume_new=not found.any(),  # none of the chunk's pairs stored: a first run
         )
         MatchRunChunk.objects.filter(pk=chunk.pk).update(
             done=True,

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from numpy.typing import NDArray
 
 from matching.engine import Flag, MatchKind, MatchResult, bitset_indices
@@ -329,12 +329,21 @@ def rows_from_result(
 
 
 def suggestions_upsert(
-    *, rows: Rows, run_id: int | None, now: dt.datetime, keep_producer_rank: bool = False
+    *,
+    rows: Rows,
+    run_id: int | None,
+    now: dt.datetime,
+    keep_producer_rank: bool = False,
+    assume_new: bool = False,
 ) -> int:
     """Insert or update these rows (unique on need and product); returns rows written. With
     keep_producer_rank an existing row keeps its producer rank. An existing row keeps its
     created_at, first_suggested_at and notification times; on PostgreSQL it is only rewritten
-    when its content differs (so a retried step writes nothing twice)."""
+    when its content differs (so a retried step writes nothing twice).
+
+    assume_new says the caller found none of these rows stored (a first run): PostgreSQL then
+    tries a plain INSERT, which costs the server about a fifth less than the upsert, and
+    falls back to the upsert if a row turns out to exist after all (a retried chunk)."""
     if not len(rows):
         return 0
     updated = tuple(
@@ -342,7 +351,7 @@ def suggestions_upsert(
     )
     if connection.vendor == "postgresql":
         compared = tuple(c for c in _COMPARED if c in updated)
-        return _upsert_copy(rows, run_id, now, updated, compared)
+        return _upsert_copy(rows, run_id, now, updated, compared, assume_new=assume_new)
     return _upsert_orm(rows, run_id, now, updated)
 
 
@@ -457,7 +466,13 @@ def _copy_binary(rows: Rows, start: int, stop: int) -> bytes:
 
 
 def _upsert_copy(
-    rows: Rows, run_id: int | None, now: dt.datetime, updated: tuple, compared: tuple
+    rows: Rows,
+    run_id: int | None,
+    now: dt.datetime,
+    updated: tuple,
+    compared: tuple,
+    *,
+    assume_new: bool = False,
 ) -> int:
     """COPY (binary) into a temporary table, then one INSERT ... ON CONFLICT DO UPDATE that
     rewrites only rows whose content differs. Rows go in (need, product) order: concurrent
@@ -488,10 +503,19 @@ def _upsert_copy(
             for start in range(0, len(rows), COPY_ROWS):
                 copy.write(_copy_binary(rows, start, min(len(rows), start + COPY_ROWS)))
             copy.write(_COPY_TRAILER)
-        cursor.execute(
+        insert = (
             f"INSERT INTO {table} AS s ({columns}, run_id, created_at, updated_at, "
-            f"first_suggested_at) SELECT {columns}, %s, %s, %s, %s FROM {_STAGE_TABLE} "
-            f"ON CONFLICT (need_id, product_id) DO UPDATE SET {updates} "
+            f"first_suggested_at) SELECT {columns}, %s, %s, %s, %s FROM {_STAGE_TABLE}"
+        )
+        if assume_new:
+            try:
+                with transaction.atomic():  # a savepoint: a conflict undoes only this
+                    cursor.execute(insert, [run_id, now, now, now])
+                    return cursor.rowcount
+            except IntegrityError:
+                pass  # some rows exist after all (a retried chunk): merge them instead
+        cursor.execute(
+            f"{insert} ON CONFLICT (need_id, product_id) DO UPDATE SET {updates} "
             f"WHERE ({stored}) IS DISTINCT FROM ({given})",
             [run_id, now, now, now],
         )

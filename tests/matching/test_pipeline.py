@@ -221,6 +221,30 @@ def test_running_again_writes_nothing_and_leaves_the_same_rows(world):
     assert after == before
 
 
+@pytest.mark.postgres
+def test_a_chunk_that_finds_its_rows_written_meanwhile_merges_them(world, monkeypatch):
+    """A chunk that loaded an empty table inserts without ON CONFLICT; if a retried copy of
+    it wrote the rows in the meantime, the insert conflicts and the chunk merges instead."""
+    full_run(chunks=2)
+    before = set(Suggestion.objects.values_list("need_id", "product_id", "need_rank"))
+    empty = services._Stored.load(Suggestion.objects.none())
+    monkeypatch.setattr(services._Stored, "load", classmethod(lambda cls, queryset: empty))
+    upserts = []
+    real_upsert = services.suggestions_upsert
+    monkeypatch.setattr(
+        services,
+        "suggestions_upsert",
+        lambda **kwargs: upserts.append(kwargs["assume_new"]) or real_upsert(**kwargs),
+    )
+
+    again = full_run(chunks=2)
+
+    assert upserts.count(True) == 2  # both chunks took the plain-insert path first
+    assert again.status == MatchRun.Status.DONE
+    assert set(Suggestion.objects.values_list("need_id", "product_id", "need_rank")) == before
+    assert_stored_equals_engine()
+
+
 def test_first_suggested_at_survives_a_rewrite_and_stale_rows_go(world):
     full_run()
     first = dict(Suggestion.objects.values_list("pk", "first_suggested_at"))
