@@ -21,7 +21,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from producers.models import MONTHS, HeldCertification, Producer, Product, months_to_mask
+from producers.models import (
+    CONTENT_LANGUAGE_AUTONYMS,
+    MONTHS,
+    ContentLanguage,
+    HeldCertification,
+    Producer,
+    Product,
+    content_language_default,
+    content_language_for_producer,
+    months_to_mask,
+    reader_language,
+)
 from producers.services import LISTING_FIELDS
 from producers.validators import validate_evidence_file, validate_image_file
 from taxonomy.models import Category, Certification, Province, Unit
@@ -177,10 +188,20 @@ class ProductForm(forms.ModelForm):
         },
     )
 
+    content_language = forms.ChoiceField(
+        choices=ContentLanguage.choices,
+        label=gettext_lazy("Language you write in"),
+        help_text=gettext_lazy(
+            "The language of the product name and description. Buyers who read another "
+            "language see your English name and description, if you add them."
+        ),
+    )
+
     class Meta:
         model = Product
         fields = [
             "category",
+            "content_language",
             "name",
             "description",
             "name_en",
@@ -199,16 +220,39 @@ class ProductForm(forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "name_en": gettext_lazy("Optional: shown to buyers who read English."),
+            "name_en": gettext_lazy(
+                "Optional: shown to buyers who do not read the language you write in."
+            ),
             "description_en": gettext_lazy("Optional."),
             "price_min": gettext_lazy("Optional. Per unit of sale."),
             "price_max": gettext_lazy("Optional. The same as the lowest price if it is fixed."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, producer: Producer | None = None, user=None, **kwargs):
+        """`producer` and `user` (the member filling it in), when given, choose the language
+        a new listing starts with; see content_language_default."""
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["months"] = self.instance.months
+            if not self.instance.content_language:
+                self.initial["content_language"] = (
+                    content_language_for_producer(producer, user)
+                    if producer is not None
+                    else content_language_default(
+                        preferred=getattr(user, "language", "") or reader_language()
+                    )
+                )
+        self.fields["content_language"].choices = _content_language_choices()
+        # Spell checkers and screen readers follow `lang`.
+        written_in = self.instance.content_language or self.initial.get("content_language")
+        for name, language in (
+            ("name", written_in),
+            ("description", written_in),
+            ("name_en", "en"),
+            ("description_en", "en"),
+        ):
+            if language:
+                self.fields[name].widget.attrs["lang"] = language
         for name in ("capacity", "min_order", "price_min", "price_max"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 
@@ -228,6 +272,18 @@ class ProductForm(forms.ModelForm):
     def listing_data(self) -> dict:
         """The cleaned values, named as the listing services expect them."""
         return {field: self.cleaned_data[field] for field in LISTING_FIELDS}
+
+
+def _content_language_choices() -> list[tuple[str, str]]:
+    """Each language in its own script and in the page's language: "Tiếng Việt (Vietnamese)",
+    so a producer finds their own whatever language the page is in."""
+    page_language = reader_language()
+    choices = []
+    for code, label in ContentLanguage.choices:
+        autonym = CONTENT_LANGUAGE_AUTONYMS[code]
+        alone = code == page_language or autonym == str(label)
+        choices.append((code, autonym if alone else f"{autonym} ({label})"))
+    return choices
 
 
 class PhotoUploadForm(forms.Form):

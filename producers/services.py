@@ -34,6 +34,7 @@ from producers.models import (
     Producer,
     Product,
     ProductPhoto,
+    content_language_for_producer,
 )
 from producers.signals import listing_approved, listing_rejected
 from taxonomy.models import Category, Certification, Currency, Province, Unit
@@ -45,6 +46,7 @@ LISTING_FIELDS = (
     "category",
     "name",
     "description",
+    "content_language",
     "name_en",
     "description_en",
     "unit_of_sale",
@@ -250,6 +252,7 @@ def product_create(
     capacity: Decimal,
     capacity_unit: Unit,
     description: str = "",
+    content_language: str = "",
     name_en: str = "",
     description_en: str = "",
     min_order: Decimal | None = None,
@@ -265,6 +268,7 @@ def product_create(
         category=category,
         name=name,
         description=description,
+        content_language=content_language or content_language_for_producer(producer),
         name_en=name_en,
         description_en=description_en,
         unit_of_sale=unit_of_sale,

@@ -174,7 +174,7 @@ def dashboard(request):
 @producer_required
 @require_http_methods(["GET", "POST"])
 def product_create(request):
-    form = ProductForm(request.POST or None)
+    form = ProductForm(request.POST or None, producer=request.producer, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             product = services.product_create(producer=request.producer, **form.listing_data())

@@ -14,7 +14,13 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from forums.models import Forum, MeetingRequest
-from producers.models import HeldCertification, Producer, Product, ProductPhoto
+from producers.models import (
+    HeldCertification,
+    Producer,
+    Product,
+    ProductPhoto,
+    content_language_for_producer,
+)
 from taxonomy.models import Category, Certification, Country, Province, Unit
 
 PASSWORD = "correct horse battery staple"
@@ -168,6 +174,8 @@ class ProductFactory(DjangoModelFactory):
     category = factory.SubFactory(CategoryFactory)
     name = factory.Sequence(lambda n: f"Kampot pepper {n}")
     description = "Black pepper, sun dried."
+    # As the listing form and services default it: the producer's country's language.
+    content_language = factory.LazyAttribute(lambda o: content_language_for_producer(o.producer))
     unit_of_sale = factory.SubFactory(UnitFactory)
     capacity = Decimal("2")
     capacity_unit = factory.SubFactory(TonneFactory)

@@ -197,6 +197,45 @@ def currency_parse(value: object) -> str:
     return code
 
 
+# What a committee may write for the language of a listing, folded (text_fold): the code,
+# and the name in English, Vietnamese, Khmer and the language itself.
+CONTENT_LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "km": (
+        "km",
+        "khm",
+        "khmer",
+        "cambodian",
+        "tieng khmer",
+        "tieng kho me",
+        "tieng campuchia",
+        "ភាសាខ្មែរ",
+        "ខ្មែរ",
+    ),
+    "vi": ("vi", "vie", "vn", "vietnamese", "tieng viet", "viet", "ភាសាវៀតណាម", "វៀតណាម"),
+    "en": ("en", "eng", "english", "tieng anh", "anh", "ភាសាអង់គ្លេស", "អង់គ្លេស"),
+    "th": ("th", "tha", "thai", "tieng thai", "ភាសាថៃ", "ថៃ", "ภาษาไทย", "ไทย"),
+    "ja": ("ja", "jpn", "jp", "japanese", "tieng nhat", "ភាសាជប៉ុន", "ជប៉ុន", "日本語"),
+}
+CONTENT_LANGUAGE_INDEX = {
+    text_fold(word): code for code, words in CONTENT_LANGUAGE_WORDS.items() for word in words
+}
+
+
+def content_language_parse(value: object) -> str:
+    """The language a listing is written in: "vi", "Tiếng Việt", "Vietnamese" -> "vi"."""
+    text = cell_text(value)
+    code = CONTENT_LANGUAGE_INDEX.get(text_fold(text))
+    if code is None:
+        raise CellError(
+            _(
+                "“%(value)s” is not a language a listing can be written in; write km, vi, en, "
+                "th or ja."
+            )
+            % {"value": text}
+        )
+    return code
+
+
 def price_split(value: object) -> tuple[list[str | Decimal], str | None]:
     """The one or two numbers of a price cell ("15-22", "15.000 – 22.000 đ", "$12"), still
     unparsed, and the currency written in it (or None)."""

@@ -174,6 +174,28 @@ COLUMNS: tuple[Column, ...] = (
         product=True,
     ),
     Column(
+        "language",
+        _("Language"),
+        {"en": "Language", "km": "ភាសា", "vi": "Ngôn ngữ"},
+        (
+            "content language",
+            "language of the listing",
+            "listing language",
+            "written in",
+            "lang",
+            "ngôn ngữ sản phẩm",
+            "ngôn ngữ mô tả",
+            "viết bằng tiếng",
+            "ភាសាផលិតផល",
+            "សរសេរជាភាសា",
+        ),
+        help=_(
+            "the language of the product name and description: km, vi, en, th or ja, or its "
+            "name; the producer’s country’s language when left empty"
+        ),
+        product=True,
+    ),
+    Column(
         "category",
         _("Category"),
         {"en": "Category", "km": "ប្រភេទផលិតផល", "vi": "Nhóm sản phẩm"},

@@ -142,6 +142,7 @@ def _product_values(
         "product_name": product.name,
         "product_name_en": product.name_en,
         "description": product.description,
+        "language": product.content_language,
         "category": _name(categories[product.category_id], language),
         "unit": units[product.unit_of_sale_id].symbol,
         "capacity": _number(product.capacity),

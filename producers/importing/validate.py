@@ -43,7 +43,13 @@ from producers.importing.columns import (
     text_fold,
 )
 from producers.importing.reader import Sheet
-from producers.models import ALL_MONTHS_MASK, HeldCertification, Producer, Product
+from producers.models import (
+    ALL_MONTHS_MASK,
+    HeldCertification,
+    Producer,
+    Product,
+    content_language_default,
+)
 from producers.models import search_normalise as name_normalise
 from taxonomy.models import Category, Certification, Province, Unit
 from taxonomy.selectors import ProvinceIndex, UnitIndex
@@ -56,6 +62,7 @@ CONTENT_FIELDS = (
     "name",
     "name_en",
     "description",
+    "content_language",
     "category_id",
     "unit_of_sale_id",
     "capacity",
@@ -71,6 +78,7 @@ _CONTENT_LABEL_KEYS = {
     "name": "product_name",
     "name_en": "product_name_en",
     "description": "description",
+    "content_language": "language",
     "category_id": "category",
     "unit_of_sale_id": "unit",
     "capacity": "capacity",
@@ -881,6 +889,11 @@ def _product_values(
     description = cell_text(values.get("description"))
     if description:
         product["description"] = description
+    if values.text("language"):
+        try:
+            product["content_language"] = cells.content_language_parse(values.get("language"))
+        except CellError as error:
+            row.error("language", error.message)
 
     category = _category(row, values, reference)
     if category is not None:
@@ -920,13 +933,15 @@ def _product_values(
 
 
 def _defaults(plan: ProducerPlan | None) -> dict[str, Any]:
-    currency = "VND"
+    currency, country_code = "VND", ""
     if plan is not None:
         currency = plan.values["province"].country.currency
+        country_code = plan.values["province"].country.code
     return {
         "name": "",
         "name_en": "",
         "description": "",
+        "content_language": content_language_default(country_code=country_code),
         "category_id": None,
         "unit_of_sale_id": None,
         "capacity": None,

@@ -35,6 +35,7 @@ def listing_form(taxonomy, **overrides):
         "category": taxonomy["category"].pk,
         "name": "Kampot black pepper",
         "description": "Sun dried.",
+        "content_language": "en",
         "unit_of_sale": taxonomy["kg"].pk,
         "capacity": "1.5",
         "capacity_unit": taxonomy["tonne"].pk,

@@ -1,0 +1,47 @@
+"""Product.content_language: the language a listing's name and description are written in.
+
+Existing listings get their producer's country's language (Cambodia: Khmer, Vietnam:
+Vietnamese, ...; see producers.models.content_language_default); English where the country
+has none.
+"""
+
+from django.db import migrations, models
+
+from producers.models import COUNTRY_CONTENT_LANGUAGES, content_language_default
+
+
+def content_language_fill(apps, schema_editor):
+    Product = apps.get_model("producers", "Product")
+    for country_code in COUNTRY_CONTENT_LANGUAGES:
+        Product.objects.filter(producer__province__country__code=country_code).update(
+            content_language=content_language_default(country_code=country_code)
+        )
+    Product.objects.filter(content_language="").update(content_language=content_language_default())
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("producers", "0003_import_batch_claim_code"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="product",
+            name="content_language",
+            field=models.CharField(
+                choices=[
+                    ("km", "Khmer"),
+                    ("vi", "Vietnamese"),
+                    ("en", "English"),
+                    ("th", "Thai"),
+                    ("ja", "Japanese"),
+                ],
+                default="",
+                help_text="The language you write the product name and description in.",
+                max_length=8,
+                verbose_name="language of the listing",
+            ),
+            preserve_default=False,
+        ),
+        migrations.RunPython(content_language_fill, migrations.RunPython.noop, elidable=True),
+    ]
