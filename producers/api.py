@@ -34,6 +34,7 @@ from forum_market.api import (
 from producers import selectors, services
 from producers.filters import CatalogueFilterSet
 from producers.models import (
+    ContentLanguage,
     HeldCertification,
     Producer,
     Product,
@@ -142,6 +143,26 @@ class ListingSerializer(serializers.Serializer):
     name_en = serializers.CharField()
     description = serializers.CharField()
     description_en = serializers.CharField()
+    content_language = serializers.ChoiceField(
+        choices=ContentLanguage.choices, help_text="The language of `name` and `description`."
+    )
+    display_name = serializers.CharField(
+        source="display.name",
+        help_text="The name for a reader of the request's language (Accept-Language): the "
+        "original when that is the listing's language, else the English name if there is "
+        "one, else the original.",
+    )
+    display_name_language = serializers.CharField(
+        source="display.name_language",
+        help_text="The language `display_name` is written in (a `content_language` code).",
+    )
+    display_description = serializers.CharField(
+        source="display.description", help_text="The description, chosen as `display_name` is."
+    )
+    display_description_language = serializers.CharField(
+        source="display.description_language",
+        help_text="The language `display_description` is written in (a `content_language` code).",
+    )
     category = CategorySerializer()
     producer = ProducerSummarySerializer()
     unit_of_sale = UnitSerializer()
@@ -291,6 +312,12 @@ class ListingInputSerializer(serializers.Serializer):
     )
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
+    content_language = serializers.ChoiceField(
+        choices=ContentLanguage.choices,
+        required=False,
+        help_text="The language of `name` and `description`; on creation, that of the "
+        "business's country when left out.",
+    )
     name_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description_en = serializers.CharField(required=False, allow_blank=True)
     unit_of_sale = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
@@ -351,11 +378,18 @@ def _filter_parameters(filterset_class: type[FilterSet]) -> list[OpenApiParamete
     return parameters
 
 
+class CataloguePagination(ApiPagination):
+    """ApiPagination reading the page and the count in one query, as the catalogue page does
+    (see selectors.DeferredJoinPaginator)."""
+
+    django_paginator_class = selectors.DeferredJoinPaginator
+
+
 class CatalogueListApi(GenericAPIView):
     """Approved listings, filtered exactly as on the catalogue page."""
 
     permission_classes = [AllowAny]
-    pagination_class = ApiPagination
+    pagination_class = CataloguePagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = CatalogueFilterSet
 

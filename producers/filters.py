@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from producers import selectors
@@ -17,12 +18,39 @@ from producers.forms import CatalogueFilterForm, FastSelect, TaxonomyCodeField
 from producers.models import Product
 from producers.selectors import CatalogueSort
 from taxonomy.models import Currency
+from taxonomy.selectors import reference_rows
+
+# The <select> choices made from the cached rows, per taxonomy, language and empty label,
+# with the rows they were made from: made again once those rows are read again.
+_CHOICES_MADE: dict[tuple[str, str, str], tuple[tuple, list]] = {}
+
+
+class CachedTaxonomyCodeField(TaxonomyCodeField):
+    """TaxonomyCodeField reading its rows from the per-process copy of the reference tables
+    (taxonomy.selectors.reference_rows), and its choices made once per language from them:
+    no query, and little work, for the four <select>s of most pages."""
+
+    def rows(self) -> tuple:
+        if self._rows is None:
+            self._rows = reference_rows(self.taxonomy)
+        return self._rows
+
+    def _choice_list(self) -> list:
+        if self._choices_made is None:
+            rows = self.rows()
+            key = (self.taxonomy, translation.get_language() or "", str(self.empty_label))
+            made = _CHOICES_MADE.get(key)
+            if made is not None and made[0] is rows:
+                self._choices_made = made[1]
+            else:
+                _CHOICES_MADE[key] = (rows, super()._choice_list())
+        return self._choices_made
 
 
 class TaxonomyFilter(django_filters.Filter):
     """A category, province, certification or unit given by its code."""
 
-    field_class = TaxonomyCodeField
+    field_class = CachedTaxonomyCodeField
 
 
 class CatalogueFilterSet(django_filters.FilterSet):

@@ -7,6 +7,7 @@ organiser approves that revision, so unreviewed content is never published.
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFill, ResizeToFit
 
+from producers.imagegenerators import ListThumbnail
 from producers.validators import private_storage, validate_evidence_file, validate_image_file
 from taxonomy.models import Category, Certification, Currency, Province, Unit
 
@@ -50,6 +52,71 @@ def months_to_mask(months) -> int:
 
 def mask_to_months(mask: int) -> list[int]:
     return [m for m in range(1, 13) if mask & (1 << (m - 1))]
+
+
+# --- Content language -----------------------------------------------------------------------
+# Producers write a listing in their own language and may add an English name and
+# description. The languages a listing can be written in are wider than the languages the
+# pages are translated into (settings.LANGUAGES): forums also serve Thailand and Japan.
+
+
+class ContentLanguage(models.TextChoices):
+    KHMER = "km", _("Khmer")
+    VIETNAMESE = "vi", _("Vietnamese")
+    ENGLISH = "en", _("English")
+    THAI = "th", _("Thai")
+    JAPANESE = "ja", _("Japanese")
+
+
+# Each language in its own script, as a reader of it would look for it ("Original (Tiếng
+# Việt)"); not translated, on purpose.
+CONTENT_LANGUAGE_AUTONYMS = {
+    "km": "ភាសាខ្មែរ",
+    "vi": "Tiếng Việt",
+    "en": "English",
+    "th": "ภาษาไทย",
+    "ja": "日本語",
+}
+# The language producers of a country (ISO code) most likely write in.
+COUNTRY_CONTENT_LANGUAGES = {"KH": "km", "VN": "vi", "TH": "th", "JP": "ja"}
+
+
+def content_language_default(*, country_code: str = "", preferred: str = "") -> str:
+    """The language a new listing is most likely written in: that of the producer's country,
+    else `preferred` (the member's preferred language, or the page's) when a listing can be
+    written in it, else English. Also what the migration fills existing listings with."""
+    by_country = COUNTRY_CONTENT_LANGUAGES.get((country_code or "").upper())
+    if by_country:
+        return by_country
+    preferred = (preferred or "").lower()[:2]
+    return preferred if preferred in ContentLanguage.values else ContentLanguage.ENGLISH
+
+
+def content_language_for_producer(producer: "Producer | None", user=None) -> str:
+    """content_language_default for a producer (by its province's country) and a member."""
+    country_code = producer.province.country.code if producer is not None else ""
+    return content_language_default(
+        country_code=country_code, preferred=getattr(user, "language", "")
+    )
+
+
+def reader_language(language: str | None = None) -> str:
+    """The language code a reader reads: the given one, or the active one, without region."""
+    return (language or translation.get_language() or "en").lower().split("-")[0]
+
+
+@dataclass(frozen=True)
+class LocalisedText:
+    """A listing's name and description as one reader sees them, each with the language it
+    is written in (for a `lang` attribute) and whether it is the English version in place of
+    the original."""
+
+    name: str
+    name_language: str
+    description: str
+    description_language: str
+    name_is_translation: bool = False
+    description_is_translation: bool = False
 
 
 # --- Search text ----------------------------------------------------------------------------
@@ -221,6 +288,14 @@ class Product(models.Model):
     )
     name = models.CharField(_("product name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # The language of `name` and `description` (the English ones are English). Filled from
+    # the producer's country on save when left empty (content_language_default).
+    content_language = models.CharField(
+        _("language of the listing"),
+        max_length=8,
+        choices=ContentLanguage.choices,
+        help_text=_("The language you write the product name and description in."),
+    )
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     description_en = models.TextField(_("description in English"), blank=True)
     unit_of_sale = models.ForeignKey(
@@ -309,14 +384,33 @@ class Product(models.Model):
             models.Index(fields=["status", "-created_at"], name="product_status_newest"),
             # Catalogue search: words through trigrams; the two orders of the public list.
             PostgresTrigramIndex(fields=["search_text"], name="product_search_text_trgm"),
+            # Newest first; its other columns are those the filters read, so counting the
+            # matches of filters, or walking to a page of them, never reads the table itself.
             models.Index(
-                fields=["-created_at", "-id"],
+                fields=[
+                    "-created_at",
+                    "-id",
+                    "category",
+                    "producer",
+                    "stars",
+                    "capacity_unit",
+                    "capacity_base",
+                    "currency",
+                    "price_min",
+                    "price_max",
+                ],
                 name="product_public_newest",
                 condition=Q(status="approved", revision_of__isnull=True),
             ),
             models.Index(
                 fields=["-capacity_base", "-created_at", "-id"],
                 name="product_public_capacity",
+                condition=Q(status="approved", revision_of__isnull=True),
+            ),
+            # The price filter: public listings in one currency, read from the index alone.
+            models.Index(
+                fields=["currency", "price_min", "price_max"],
+                name="product_public_price",
                 condition=Q(status="approved", revision_of__isnull=True),
             ),
         ]
@@ -343,6 +437,10 @@ class Product(models.Model):
         self.min_order_base = (
             self.min_order * self.unit_of_sale.to_base if self.min_order is not None else None
         )
+        if not self.content_language:
+            self.content_language = content_language_for_producer(self.producer)
+            if update_fields is not None:
+                update_fields = kwargs["update_fields"] = {*update_fields, "content_language"}
         if update_fields is None or not SEARCH_SOURCE_FIELDS.isdisjoint(update_fields):
             self.search_text = self.search_text_compute()
             if update_fields is not None:
@@ -366,13 +464,67 @@ class Product(models.Model):
     def is_public(self) -> bool:
         return self.status == self.Status.APPROVED and self.revision_of_id is None
 
+    def localised(self, language: str | None = None) -> LocalisedText:
+        """The name and description for a reader of `language` (default: the active one).
+
+        - A reader of the listing's own language sees the original.
+        - Anyone else sees the English version, where the producer gave one: a Khmer reader
+          looking at a Vietnamese listing with an English name sees the English name. More
+          buyers read English than read a foreign script, and a Khmer reader can make
+          nothing of Vietnamese (nor a Vietnamese reader of Khmer script), so English is
+          the better guess for every reader but the original's own.
+        - Otherwise the original, which is all there is.
+
+        Name and description are chosen separately: a listing may have an English name and
+        no English description. A listing written in English has no "English version" but
+        its original.
+        """
+        name, name_language, name_translated = self._localised_field("name", language)
+        description, description_language, description_translated = self._localised_field(
+            "description", language
+        )
+        return LocalisedText(
+            name=name,
+            name_language=name_language,
+            description=description,
+            description_language=description_language,
+            name_is_translation=name_translated,
+            description_is_translation=description_translated,
+        )
+
+    def _localised_field(self, field: str, language: str | None) -> tuple[str, str, bool]:
+        """(text, its language, whether it is the English version) of `field` ("name" or
+        "description") for a reader of `language`; reads only that field and its English
+        twin (product cards defer the descriptions)."""
+        original = self.content_language or ContentLanguage.ENGLISH
+        english = getattr(self, f"{field}_en")
+        if (
+            english
+            and original != ContentLanguage.ENGLISH
+            and reader_language(language) != original
+        ):
+            return english, ContentLanguage.ENGLISH, True
+        return getattr(self, field), original, False
+
+    @property
+    def display(self) -> LocalisedText:
+        """localised() for the active language, for templates: `product.display.name`."""
+        return self.localised()
+
+    @property
+    def content_language_autonym(self) -> str:
+        """The original's language in its own script, e.g. "Tiếng Việt"."""
+        return CONTENT_LANGUAGE_AUTONYMS.get(self.content_language, self.content_language)
+
     @property
     def display_name(self) -> str:
-        """The English name for readers of English when the producer gave one."""
-        language = (translation.get_language() or "en")[:2]
-        if language == "en" and self.name_en:
-            return self.name_en
-        return self.name
+        """The name in the reader's language, or English, or the original (see localised)."""
+        return self._localised_field("name", None)[0]
+
+    @property
+    def display_name_language(self) -> str:
+        """The language display_name is written in, for a `lang` attribute."""
+        return self._localised_field("name", None)[1]
 
     @property
     def card_photo(self) -> "ProductPhoto | None":
@@ -384,10 +536,7 @@ class Product(models.Model):
 
     @property
     def display_description(self) -> str:
-        language = (translation.get_language() or "en")[:2]
-        if language == "en" and self.description_en:
-            return self.description_en
-        return self.description
+        return self._localised_field("description", None)[0]
 
 
 class ProductPhoto(models.Model):
@@ -396,10 +545,8 @@ class ProductPhoto(models.Model):
         _("photo"), upload_to="products/%Y/%m/", validators=[validate_image_file]
     )
     position = models.PositiveSmallIntegerField(default=0)
-    # List thumbnails are WebP and small enough for a 3G connection.
-    thumbnail = ImageSpecField(
-        source="image", processors=[ResizeToFill(320, 240)], format="WEBP", options={"quality": 60}
-    )
+    # List thumbnails are WebP and at most 40 KB, for a 3G connection (see imagegenerators).
+    thumbnail = ImageSpecField(source="image", spec=ListThumbnail)
     large = ImageSpecField(
         source="image", processors=[ResizeToFit(1024, 1024)], format="WEBP", options={"quality": 75}
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import (
     Case,
@@ -46,6 +48,7 @@ from producers.models import (
     search_normalise,
 )
 from taxonomy.models import Category, Certification, Province, Unit
+from taxonomy.selectors import reference_rows_cached
 
 
 def producer_for_user(*, user: User) -> Producer | None:
@@ -125,20 +128,75 @@ def products_for_cards(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+class _CountOf(Subquery):
+    """The number of rows of a queryset, as a scalar subquery (run once: it is uncorrelated)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+
+    def __init__(self, queryset: QuerySet):
+        super().__init__(queryset.order_by().values("pk"), output_field=IntegerField())
+
+
 class DeferredJoinPaginator(Paginator):
     """Pages a queryset in two steps within one query: the page's ids first, with only the
     joins its filters need, then those rows alone with their select_related joins and
     prefetches. A deep page or a sort over many rows then skips rows without joining them.
+
+    The same query also counts the matching rows, so a page costs one query rather than a
+    count and then the page. Only when the page comes out empty (nothing matches, or the
+    number is past the end) is the count read on its own, to find the page to show instead.
+    The page's object_list is then a list, already read.
     """
+
+    TOTAL = "paginator_total"  # the annotation carrying the count on each row
+    # A page further on than this cannot exist, and its OFFSET may overflow the database's
+    # integers (SQLite's): such a number is checked against the count first, as Paginator does.
+    MAX_OFFSET = 2**31
+
+    def validate_number(self, number) -> int:
+        if "count" in self.__dict__:
+            return super().validate_number(number)
+        # Not counted yet: check the form of the number; page() finds out whether it exists.
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def get_page(self, number) -> Page:
+        # As Paginator.get_page, but page() may be the one to find the number past the end.
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if "count" not in self.__dict__:
+            if not self.orphans and bottom < self.MAX_OFFSET:
+                rows = list(self._rows(bottom, bottom + self.per_page, counted=True))
+                if rows:
+                    self.count = getattr(rows[0], self.TOTAL)
+                    return self._get_page(rows, number, self)
+            number = super().validate_number(number)  # counts; raises EmptyPage past the end
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        return self._get_page(self._rows(bottom, top), number, self)
+
+    def _rows(self, bottom: int, top: int, *, counted: bool = False) -> QuerySet:
         ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        rows = self.object_list.filter(pk__in=ids)
+        if counted:
+            rows = rows.annotate(**{self.TOTAL: _CountOf(self.object_list)})
+        return rows
 
 
 def _text_relevance(products: QuerySet[Product], terms: list[SearchTerm]) -> QuerySet[Product]:
@@ -169,6 +227,24 @@ def _text_relevance(products: QuerySet[Product], terms: list[SearchTerm]) -> Que
         query = " ".join(term.word for term in terms)
         ordering.append(TrigramWordSimilarity(query, names).desc())
     return products.order_by(*ordering, "-created_at", "-pk")
+
+
+def _reference_ids(
+    taxonomy: str, rows: QuerySet, keep: Callable[[Any], bool]
+) -> list[int] | QuerySet:
+    """The ids of `rows` (categories or units; `keep` says the same in Python), written out
+    as a list when the reference rows' cache holds them (the filter form has just read them
+    there), else as a subquery.
+
+    A list lets the planner estimate how many listings match and read them from an index,
+    where a join with an OR (a group and its subgroups) or a join to the units (those of one
+    dimension) leaves it guessing, and it then picks bad plans. Both forms give the same
+    listings; the list is not worth a query of its own (nor is anything cached inside a
+    transaction, where the rows are read afresh)."""
+    cached = reference_rows_cached(taxonomy)
+    if cached is None:
+        return rows.values("pk")
+    return [row.pk for row in cached if keep(row)]
 
 
 def products_search(
@@ -211,7 +287,12 @@ def products_search(
         products = products.filter(search_text__contains=term.pattern)
     if category is not None:
         if category.parent_id is None:
-            products = products.filter(Q(category=category) | Q(category__parent=category))
+            group = _reference_ids(
+                "category",
+                Category.objects.filter(Q(pk=category.pk) | Q(parent=category.pk)),
+                lambda row: category.pk in (row.pk, row.parent_id),
+            )
+            products = products.filter(category__in=group)
         else:
             products = products.filter(category=category)
     if province is not None:
@@ -224,8 +305,12 @@ def products_search(
     if min_stars:
         products = products.filter(stars__gte=min_stars)
     if min_capacity is not None and capacity_unit is not None:
+        dimension = capacity_unit.dimension
+        same_dimension = _reference_ids(
+            "unit", Unit.objects.filter(dimension=dimension), lambda row: row.dimension == dimension
+        )
         products = products.filter(
-            capacity_unit__dimension=capacity_unit.dimension,
+            capacity_unit__in=same_dimension,
             capacity_base__gte=capacity_unit.to_base_quantity(min_capacity),
         )
     if currency:

@@ -3,13 +3,17 @@ lookups that turn what people type in spreadsheets (any language, with or withou
 into a province or a unit."""
 
 import re
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.db import connections, router, transaction
 from django.db.models import Prefetch, QuerySet
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from taxonomy.data import provinces_kh, provinces_vn
-from taxonomy.models import Category, Province, Unit
+from taxonomy.models import Category, Certification, Country, Province, Unit
 
 # Vietnamese accents decompose (NFKD) into marks of this block. Only these are stripped:
 # Khmer vowel signs are combining marks too, and stripping them would merge names.
@@ -89,6 +93,97 @@ def categories_tree() -> list[Category]:
         .order_by("position", "code")
         .prefetch_related(children)
     )
+
+
+# --- Reference rows, cached per process -------------------------------------------------------
+# The catalogue's filter form shows every category, current province, certification and unit
+# on every page, and checks codes against them. They change only through migrations and the
+# admin, so each process keeps one copy for a short while rather than reading four tables per
+# page. An admin save or delete in this process, a migration or a flush (post_migrate) drops
+# the copy at once; other processes (other workers) see the change within REFERENCE_ROWS_TTL.
+#
+# Only rows read outside a transaction are kept, and a read inside one never uses the copy:
+# uncommitted rows must not outlive a rollback, nor a transaction miss its own changes (tests
+# run inside transactions, so they read the tables each time, as before).
+# The rows are shared between requests and threads: read them, never change them.
+
+REFERENCE_ROWS_TTL = 60.0  # seconds
+
+REFERENCE_ROWS: dict[str, Callable[[], QuerySet]] = {
+    "category": lambda: Category.objects.order_by("position", "code"),
+    "province": lambda: (
+        Province.objects.current().select_related("country").order_by("country__code", "name_en")
+    ),
+    "certification": lambda: Certification.objects.order_by("kind", "code"),
+    "unit": lambda: Unit.objects.order_by("dimension", "to_base"),
+}
+_REFERENCE_MODEL = {
+    "category": Category,
+    "province": Province,
+    "certification": Certification,
+    "unit": Unit,
+}
+_REFERENCE_MODELS = (Country, Province, Category, Certification, Unit)  # changes to forget
+
+_cached_rows: dict[tuple[str, str], tuple[float, tuple]] = {}
+_cached_rows_lock = threading.Lock()
+_cached_rows_generation = 0
+
+
+def _cache_key(taxonomy: str) -> tuple[str, str] | None:
+    """Where the rows of `taxonomy` are kept; None inside a transaction (nothing kept)."""
+    alias = router.db_for_read(_REFERENCE_MODEL[taxonomy])
+    return None if connections[alias].in_atomic_block else (alias, taxonomy)
+
+
+def reference_rows(taxonomy: str) -> tuple:
+    """Every row of one taxonomy, in the order the filter form lists them: "category" (all,
+    groups and subgroups), "province" (current ones, with their country), "certification"
+    or "unit". Read once a minute per process, or at once after a change (see above)."""
+    key = _cache_key(taxonomy)
+    if key is None:
+        return tuple(REFERENCE_ROWS[taxonomy]())
+    now = time.monotonic()
+    cached = _cached_rows.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    generation = _cached_rows_generation
+    rows = tuple(REFERENCE_ROWS[taxonomy]().using(key[0]))
+    with _cached_rows_lock:
+        # A change while the rows were read: use them for this page, but keep none.
+        if generation == _cached_rows_generation:
+            _cached_rows[key] = (now + REFERENCE_ROWS_TTL, rows)
+    return rows
+
+
+def reference_rows_cached(taxonomy: str) -> tuple | None:
+    """The rows reference_rows would give without reading them, if this process has them
+    (and would use them: outside a transaction); else None, and nothing is read."""
+    key = _cache_key(taxonomy)
+    cached = _cached_rows.get(key) if key is not None else None
+    if cached is None or cached[0] <= time.monotonic():
+        return None
+    return cached[1]
+
+
+def reference_rows_forget(**kwargs) -> None:
+    """Drop the cached reference rows of this process."""
+    global _cached_rows_generation
+    with _cached_rows_lock:
+        _cached_rows_generation += 1
+        _cached_rows.clear()
+
+
+def _reference_row_changed(sender, using: str = "default", **kwargs) -> None:
+    reference_rows_forget()
+    # Another request may read the old rows again before the change commits: forget then too.
+    transaction.on_commit(reference_rows_forget, using=using)
+
+
+for _model in _REFERENCE_MODELS:
+    for _signal in (post_save, post_delete):
+        _signal.connect(_reference_row_changed, sender=_model, dispatch_uid="reference-rows")
+post_migrate.connect(reference_rows_forget, dispatch_uid="reference-rows")
 
 
 class ProvinceIndex:

@@ -4,6 +4,9 @@ Loads 17,000 approved listings from about 9,300 producers (once: they are found 
 the `bench:` import key of their producers), with Vietnamese, Khmer and English names over
 the real categories and provinces, then times a fixed set of catalogue searches through the
 real URL, view and FilterSet with Django's test client, counting SQL queries per page.
+Then it checks that the queries per page do not depend on the page size: each search again
+with pages of 24 listings (the page's own size) and of 96 (the same rows further on: page
+numbers scaled), and through the API (/api/v1/catalogue/) with pages of 10 and of 100.
 
     DATABASE_URL=postgres://... manage.py bench_search [--products 17000] [--repeat 20]
     manage.py bench_search --drop      # delete the bench rows
@@ -20,6 +23,7 @@ import re
 import statistics
 import time
 from decimal import Decimal
+from unittest import mock
 from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand, CommandError
@@ -29,6 +33,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from producers import views
 from producers.models import (
     ALL_MONTHS_MASK,
     HeldCertification,
@@ -157,6 +162,12 @@ SEARCHES = [
 
 # The "17,000 products" line of the catalogue page.
 RESULTS = re.compile(r'<p class="muted">\s*([\d,.\s]+?)\s+products?\s*</p>')
+# Page sizes whose queries per page must be the same: the catalogue page's own (the timed
+# one) and four times it; the API's page_size parameter.
+PAGE_SIZES = (views.CATALOGUE_PAGE_SIZE, 4 * views.CATALOGUE_PAGE_SIZE)
+API_PAGE_SIZES = (10, 100)
+API_URL = "/api/v1/catalogue/"
+MAX_QUERIES = 8
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -431,6 +442,69 @@ class Command(BaseCommand):
         self.stdout.write(
             f"({repeat} requests per search on {connection.vendor}. ms: server time of each "
             f"request through the test client; sql: time in its queries; cpu: this process's "
-            f"CPU time. Load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
-            f"on {os.cpu_count()} CPUs.)"
+            f"CPU time; queries: each number seen (reading the reference rows again, once a "
+            f"minute per process, adds 4). Load average {load_before:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs.)"
         )
+        self.check_page_sizes(client, url)
+
+    def check_page_sizes(self, client: Client, url: str):
+        """Queries per page of each search at two page sizes, on the page and in the API;
+        fails if they differ between the sizes or pass MAX_QUERIES."""
+        page_label = " / ".join(str(size) for size in PAGE_SIZES)
+        api_label = " / ".join(str(size) for size in API_PAGE_SIZES)
+        self.stdout.write(
+            f"\nQueries per page by page size: page {page_label} listings, API {api_label}"
+        )
+        problems = []
+        for name, params in SEARCHES:
+            counts = []
+            for size in PAGE_SIZES:
+                with mock.patch.object(views, "CATALOGUE_PAGE_SIZE", size):
+                    counts.append(self.queries(client, url, self.scaled(params, size)))
+            # The API answers 400 for a page past the end: there, page 1 of each size.
+            api_params = {key: value for key, value in params.items() if key != "page"}
+            api_counts = [
+                self.queries(client, API_URL, {**api_params, "page_size": size})
+                for size in API_PAGE_SIZES
+            ]
+            self.stdout.write(
+                f"{name:<28} page {'/'.join(map(str, counts)):>5}   "
+                f"API {'/'.join(map(str, api_counts)):>5}"
+            )
+            for what, found in (("page", counts), ("API", api_counts)):
+                if len(set(found)) > 1 or max(found) > MAX_QUERIES:
+                    problems.append(f"{name} ({what}): {found}")
+        if problems:
+            raise CommandError(
+                f"Queries per page differ between page sizes or pass {MAX_QUERIES}: "
+                + "; ".join(problems)
+            )
+        self.stdout.write(
+            f"Same queries per page at every size, {MAX_QUERIES} at most: yes. (Pages past "
+            f"the end, as 'text, deep page' is, read the count on its own as well.)"
+        )
+
+    @staticmethod
+    def scaled(params: dict, size: int) -> dict:
+        """The page of `size` listings holding the first row of the page asked for (of the
+        catalogue page's own size)."""
+        if "page" not in params:
+            return params
+        first_row = (int(params["page"]) - 1) * PAGE_SIZES[0]
+        return {**params, "page": str(first_row // size + 1)}
+
+    @staticmethod
+    def queries(client: Client, url: str, params: dict) -> int:
+        """Queries of one request with the caches warm, as on a running site: a request
+        first, to fill them, then the fewer queries of two alike (the reference rows'
+        cache may expire during one of them, never during both)."""
+        client.get(url, params)
+        counts = []
+        for _attempt in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url, params)
+            if response.status_code != 200:
+                raise CommandError(f"{url}: HTTP {response.status_code} for {params}")
+            counts.append(len(captured))
+        return min(counts)
