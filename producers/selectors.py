@@ -438,6 +438,7 @@ def product_revision_changes(*, revision: Product) -> list[FieldChange]:
     def facts(product: Product) -> dict[str, str]:
         return {
             _("Category"): category_display(product.category),
+            _("Language you write in"): product.content_language_autonym,
             _("Product name"): product.name,
             _("Description"): product.description,
             _("Name in English"): product.name_en,

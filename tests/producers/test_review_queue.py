@@ -84,6 +84,15 @@ def test_revision_in_queue_shows_what_changes_on_the_public_listing(login, organ
     }
 
 
+def test_a_revision_that_changes_only_the_language_shows_it(login, organiser, approved):
+    assert approved.content_language != "en"
+    revision = services.product_update(product=approved, data={"content_language": "en"})
+    services.product_submit(product=revision)
+    item = queue(login(organiser)).context["items"][0]
+    changes = {change.label: (change.old, change.new) for change in item["changes"]}
+    assert changes == {"Language you write in": (approved.content_language_autonym, "English")}
+
+
 def test_queue_is_paginated_and_its_queries_do_not_grow(
     login, organiser, alice_producer, django_assert_max_num_queries
 ):
