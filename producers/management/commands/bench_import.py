@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -79,44 +80,42 @@ class Command(BaseCommand):
     def _upload(self, data: bytes, file_format: str):
         return SimpleUploadedFile(f"province.{file_format}", data, CONTENT_TYPES[file_format])
 
-    def _preview(self, data: bytes, file_format: str) -> tuple[float, dict]:
-        batch = None
+    @contextmanager
+    def _rolled_back(self):
+        """A transaction that is always rolled back, yielding a list to put the batch in;
+        the batch's file and previews are deleted afterwards (storage is not transactional)."""
+        batches = []
         try:
             with transaction.atomic():
-                organiser = self._organiser()
-                started = time.perf_counter()
-                batch = services.import_batch_create(
-                    upload=self._upload(data, file_format), user=organiser
-                )
-                preview = services.import_preview(batch)
-                elapsed = time.perf_counter() - started
+                yield batches
                 raise Rollback
         except Rollback:
             pass
         finally:
-            if batch is not None:
-                services._preview_discard(batch)
-                batch.file.delete(save=False)
-        return elapsed, preview
-
-    def _commit(self, data: bytes) -> float:
-        batch = None
-        try:
-            with transaction.atomic():
-                organiser = self._organiser()
-                batch = services.import_batch_create(
-                    upload=self._upload(data, "csv"), user=organiser
-                )
-                services.import_preview(batch)
-                started = time.perf_counter()
-                services.import_batch_commit(batch=batch, user=organiser)
-                elapsed = time.perf_counter() - started
-                raise Rollback
-        except Rollback:
-            pass
-        finally:
-            if batch is not None:
+            for batch in batches:
                 services._preview_discard(batch)
                 if batch.file:
                     batch.file.delete(save=False)
+
+    def _preview(self, data: bytes, file_format: str) -> tuple[float, dict]:
+        with self._rolled_back() as batches:
+            organiser = self._organiser()
+            started = time.perf_counter()
+            batch = services.import_batch_create(
+                upload=self._upload(data, file_format), user=organiser
+            )
+            batches.append(batch)
+            preview = services.import_preview(batch)
+            elapsed = time.perf_counter() - started
+        return elapsed, preview
+
+    def _commit(self, data: bytes) -> float:
+        with self._rolled_back() as batches:
+            organiser = self._organiser()
+            batch = services.import_batch_create(upload=self._upload(data, "csv"), user=organiser)
+            batches.append(batch)
+            services.import_preview(batch)
+            started = time.perf_counter()
+            services.import_batch_commit(batch=batch, user=organiser)
+            elapsed = time.perf_counter() - started
         return elapsed
