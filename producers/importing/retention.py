@@ -5,9 +5,12 @@ daily (see producers.tasks)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from producers.importing.models import ImportBatch
@@ -20,14 +23,33 @@ def import_batches_purge(*, now: dt.datetime | None = None, days: int | None = N
     what was imported (their files are already gone)."""
     now = now or timezone.now()
     days = settings.IMPORT_UPLOAD_RETENTION_DAYS if days is None else days
-    stale = ImportBatch.objects.filter(
-        status=ImportBatch.Status.UPLOADED, created_at__lt=now - dt.timedelta(days=days)
-    )
     deleted = 0
-    for batch in stale.iterator():
-        _preview_discard(batch)
-        if batch.file:
-            batch.file.delete(save=False)
-        batch.delete()
+    for pk in _candidates(before=now - dt.timedelta(days=days)):
+        with transaction.atomic():
+            # Locked and checked again: an organiser may be committing this very upload, and
+            # a committed import is kept (skip_locked: one being committed is left alone).
+            batch = (
+                ImportBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=ImportBatch.Status.UPLOADED)
+                .first()
+            )
+            if batch is None:
+                continue
+            doomed = copy.copy(batch)  # delete() clears the pk the file names are made of
+            batch.delete()
+            # Files are not transactional: they go once the row is surely gone.
+            transaction.on_commit(partial(_files_discard, doomed), robust=True)
         deleted += 1
     return deleted
+
+
+def _candidates(*, before: dt.datetime) -> list:
+    """Batches uploaded before `before` and not committed, when the purge looked."""
+    stale = ImportBatch.objects.filter(status=ImportBatch.Status.UPLOADED, created_at__lt=before)
+    return list(stale.values_list("pk", flat=True))
+
+
+def _files_discard(batch: ImportBatch) -> None:
+    _preview_discard(batch)
+    if batch.file:
+        batch.file.delete(save=False)

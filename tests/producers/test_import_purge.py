@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from producers.importing import services
+from producers.importing import retention, services
 from producers.importing.models import ImportBatch
 from producers.importing.retention import import_batches_purge
 from producers.models import Product
@@ -22,7 +22,9 @@ def _age(batch: ImportBatch, days: float) -> None:
     )
 
 
-def test_an_abandoned_upload_is_deleted_with_its_file_and_previews(organiser, settings):
+def test_an_abandoned_upload_is_deleted_with_its_file_and_previews(
+    organiser, settings, django_capture_on_commit_callbacks
+):
     settings.IMPORT_UPLOAD_RETENTION_DAYS = 7
     old = batch_from(csv_bytes(table([row()])), organiser)
     services.import_preview(old)  # caches a preview next to the file
@@ -33,7 +35,8 @@ def test_an_abandoned_upload_is_deleted_with_its_file_and_previews(organiser, se
     _age(old, 8)
     _age(recent, 6)
 
-    assert import_batches_purge() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_batches_purge() == 1
 
     assert not ImportBatch.objects.filter(pk=old.pk).exists()
     assert not any(storage.exists(name) for name in stored)
@@ -50,4 +53,25 @@ def test_a_committed_import_is_kept_as_the_record(organiser):
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.COMMITTED
+    assert Product.objects.count() == 1
+
+
+def test_an_upload_committed_while_the_purge_runs_is_kept(
+    organiser, monkeypatch, django_capture_on_commit_callbacks
+):
+    batch = batch_from(csv_bytes(table([row()])), organiser)
+    _age(batch, 8)
+    found = retention._candidates
+
+    def committed_meanwhile(**kwargs):
+        pks = found(**kwargs)  # the purge has seen the upload as abandoned...
+        # ...and the organiser commits it before the purge reaches it.
+        services.import_batch_commit(batch=ImportBatch.objects.get(pk=batch.pk), user=organiser)
+        return pks
+
+    monkeypatch.setattr(retention, "_candidates", committed_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_batches_purge() == 0
+
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.COMMITTED
     assert Product.objects.count() == 1
