@@ -217,6 +217,17 @@ def _batch_stack() -> list[_Batch]:
     return stack
 
 
+def match_batches_reset() -> None:
+    """Forget batches left in this thread. A batch ends with an on_commit callback of the
+    outer transaction; should another callback before it raise, Django runs no more of them
+    and the batch would swallow every later change in this thread. Called when a request or
+    a task starts, where no batch can still be open."""
+    stack = _batch_stack()
+    if stack:
+        logger.warning("Dropping %d matching batch(es) a failed commit left open.", len(stack))
+        stack.clear()
+
+
 @contextmanager
 def match_runs_batched() -> Iterator[None]:
     """Collect the incremental runs that listing and need changes ask for inside the block

@@ -13,6 +13,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from buyers.models import Buyer, SourcingNeed
 from forums.models import Forum, MeetingRequest
 from producers.models import (
     HeldCertification,
@@ -228,9 +229,46 @@ class HeldCertificationFactory(DjangoModelFactory):
 
 
 # --- buyers ---------------------------------------------------------------------------------
+
+
+class BuyerFactory(DjangoModelFactory):
+    """A Vietnamese supermarket (producers default to Cambodia, so by default a buyer and a
+    producer are in different countries)."""
+
+    class Meta:
+        model = Buyer
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Green Mart {n}")
+    kind = Buyer.Kind.SUPERMARKET
+    country = factory.SubFactory(VietnamFactory)
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class SourcingNeedFactory(DjangoModelFactory):
+    """An open need, saved directly (no validation), so tests can also make needs that are
+    already stale."""
+
+    class Meta:
+        model = SourcingNeed
+        skip_postgeneration_save = True
+
+    buyer = factory.SubFactory(BuyerFactory)
+    category = factory.SubFactory(CategoryFactory)
+    volume = Decimal("100")
+    unit = factory.SubFactory(UnitFactory)
+
+    @factory.post_generation
+    def required_certifications(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.required_certifications.set(extracted)
+
+
 # --- forums ---------------------------------------------------------------------------------
-# Buyers come from tests/buyers/factories.py (referenced by path, so this file does not
-# depend on the order the sections arrive in).
 
 
 class ForumFactory(DjangoModelFactory):
@@ -264,7 +302,7 @@ class MeetingRequestFactory(DjangoModelFactory):
         model = MeetingRequest
 
     forum = factory.SubFactory(ForumFactory)
-    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    buyer = factory.SubFactory(BuyerFactory)
     producer = factory.SubFactory(ProducerFactory)
     product = factory.SubFactory(
         ProductFactory, producer=factory.SelfAttribute("..producer"), approved=True
@@ -318,7 +356,7 @@ class ForumBuyerFactory(DjangoModelFactory):
         model = "forums.ForumBuyer"
 
     forum = factory.SubFactory(ForumFactory)
-    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    buyer = factory.SubFactory(BuyerFactory)
     calendar_token = factory.LazyFunction(_calendar_token)
 
 
@@ -329,7 +367,7 @@ class MeetingFactory(DjangoModelFactory):
         model = "forums.Meeting"
 
     forum = factory.SubFactory(ForumFactory)
-    buyer = factory.SubFactory("tests.buyers.factories.BuyerFactory")
+    buyer = factory.SubFactory(BuyerFactory)
     producer = factory.SubFactory(ProducerFactory)
     request = factory.SubFactory(
         MeetingRequestFactory,

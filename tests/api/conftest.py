@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from tests.buyers.factories import BuyerFactory, SourcingNeedFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     CategoryFactory,
     ForumFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     ProducerUserFactory,
     ProductFactory,
     ProductPhotoFactory,
+    SourcingNeedFactory,
     TonneFactory,
     UnitFactory,
 )

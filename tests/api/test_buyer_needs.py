@@ -10,8 +10,12 @@ from django.utils import timezone
 from buyers.models import SourcingNeed
 from buyers.selectors import needs_for_buyer
 from tests.api.conftest import error_shape
-from tests.buyers.factories import SourcingNeedFactory
-from tests.factories import BuyerUserFactory, CertificationFactory, ProvinceFactory
+from tests.factories import (
+    BuyerUserFactory,
+    CertificationFactory,
+    ProvinceFactory,
+    SourcingNeedFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/buyer/needs/"

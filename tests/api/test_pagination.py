@@ -6,8 +6,7 @@ import pytest
 
 from forum_market.api import ApiPagination
 from tests.api.conftest import error_shape
-from tests.buyers.factories import SourcingNeedFactory
-from tests.factories import ForumFactory, MeetingRequestFactory, ProductFactory
+from tests.factories import ForumFactory, MeetingRequestFactory, ProductFactory, SourcingNeedFactory
 
 
 def _three_of_each(business_a, organisation_a, spices, kg):

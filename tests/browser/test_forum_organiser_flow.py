@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from accounts.models import User
 from accounts.services import user_create_verified
 from forums.models import Forum, Meeting
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
     PASSWORD,
+    BuyerFactory,
     ForumBuyerFactory,
     ForumProducerFactory,
     MeetingFactory,

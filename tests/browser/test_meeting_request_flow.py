@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.services import user_create_verified
 from forums.models import Meeting, MeetingRequest
-from tests.buyers.factories import BuyerFactory
-from tests.factories import ForumFactory, ProducerFactory, ProductFactory
+from tests.factories import BuyerFactory, ForumFactory, ProducerFactory, ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

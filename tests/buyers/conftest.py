@@ -8,19 +8,20 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
-from producers.models import Product
-from tests.buyers.factories import (
+from tests.factories import (
     BuyerFactory,
+    BuyerUserFactory,
     CategoryFactory,
     CertificationFactory,
     CountryFactory,
+    OrganiserUserFactory,
     ProducerFactory,
+    ProducerUserFactory,
     ProductFactory,
     ProvinceFactory,
     SourcingNeedFactory,
     UnitFactory,
-    UserFactory,
+    VietnamFactory,
 )
 
 
@@ -31,19 +32,24 @@ def today():
 
 @pytest.fixture
 def vietnam(db):
-    return CountryFactory(code="VN", name_en="Vietnam", currency="VND")
+    return VietnamFactory()
 
 
 @pytest.fixture
 def cambodia(db):
-    return CountryFactory(
-        code="KH", name_en="Cambodia", time_zone="Asia/Phnom_Penh", currency="KHR"
-    )
+    return CountryFactory()  # KH
 
 
 @pytest.fixture
 def japan(db):
-    return CountryFactory(code="JP", name_en="Japan", time_zone="Asia/Tokyo", currency="JPY")
+    return CountryFactory(
+        code="JP",
+        name_en="Japan",
+        name_km="ជប៉ុន",
+        name_vi="Nhật Bản",
+        time_zone="Asia/Tokyo",
+        currency="JPY",
+    )
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def kampot(cambodia):
 
 @pytest.fixture
 def food(db):
-    return CategoryFactory(code="test-1", name_en="Test food", position=1)
+    return CategoryFactory(code="test-1", name_en="Test food", parent=None, position=1)
 
 
 @pytest.fixture
@@ -78,7 +84,7 @@ def rice(food):
 
 @pytest.fixture
 def drinks(db):
-    return CategoryFactory(code="test-2", name_en="Test drinks", position=2)
+    return CategoryFactory(code="test-2", name_en="Test drinks", parent=None, position=2)
 
 
 @pytest.fixture
@@ -113,12 +119,12 @@ def tonne(db):
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(email="alice@greenmart.example", role=User.Role.BUYER)
+    return BuyerUserFactory(email="alice@greenmart.example")
 
 
 @pytest.fixture
 def bob(db):
-    return UserFactory(email="bob@rivertrade.example", role=User.Role.BUYER)
+    return BuyerUserFactory(email="bob@rivertrade.example")
 
 
 @pytest.fixture
@@ -140,29 +146,27 @@ def alice_need(alice_buyer, coffee, kg):
 
 @pytest.fixture
 def organiser(db):
-    return UserFactory(email="organiser@forum.example", role=User.Role.ORGANISER, is_staff=True)
+    return OrganiserUserFactory(email="organiser@forum.example")
 
 
 @pytest.fixture
 def pepper(db):
     """A producer whose coffee listing is approved."""
-    return UserFactory(email="pepper@coop.example", role=User.Role.PRODUCER)
+    return ProducerUserFactory(email="pepper@coop.example")
 
 
 @pytest.fixture
 def pepper_listing(pepper, coffee, kg, lam_dong):
     producer = ProducerFactory(name="Cau Dat Coffee Coop", province=lam_dong, members=[pepper])
-    return ProductFactory(producer=producer, category=coffee, unit_of_sale=kg)
+    return ProductFactory(producer=producer, category=coffee, unit_of_sale=kg, approved=True)
 
 
 @pytest.fixture
 def newcomer(coffee, kg, lam_dong):
     """A producer whose only coffee listing still waits for review."""
-    user = UserFactory(email="newcomer@coop.example", role=User.Role.PRODUCER)
+    user = ProducerUserFactory(email="newcomer@coop.example")
     producer = ProducerFactory(name="New Coop", province=lam_dong, members=[user])
-    ProductFactory(
-        producer=producer, category=coffee, unit_of_sale=kg, status=Product.Status.SUBMITTED
-    )
+    ProductFactory(producer=producer, category=coffee, unit_of_sale=kg, submitted=True)
     return user
 
 

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.buyers.factories import UserFactory
+from tests.factories import ProvinceFactory, UserFactory
 
 
 def test_need_form_offers_grouped_provinces_categories_and_certification_checkboxes(
@@ -23,8 +23,6 @@ def test_need_form_offers_grouped_provinces_categories_and_certification_checkbo
 
 
 def test_non_current_provinces_are_not_offered(client_for, alice, alice_buyer, lam_dong):
-    from tests.buyers.factories import ProvinceFactory
-
     ProvinceFactory(
         code="T-VN-OLD", name_en="Old Province", country=lam_dong.country, is_current=False
     )

@@ -10,7 +10,7 @@ from buyers.models import SourcingNeed
 from buyers.selectors import needs_open_for_producer
 from buyers.services import sourcing_need_close
 from buyers.views import PAGE_SIZE
-from tests.buyers.factories import SourcingNeedFactory
+from tests.factories import ProductFactory, SourcingNeedFactory
 
 
 def needs_listed(client):
@@ -125,15 +125,7 @@ def test_need_detail_is_404_for_a_producer_once_the_need_is_closed_or_expired(
 def test_a_listing_waiting_for_review_does_not_widen_what_the_producer_sees(
     client_for, pepper, pepper_listing, alice_buyer, wine, kg
 ):
-    from producers.models import Product
-    from tests.buyers.factories import ProductFactory
-
-    ProductFactory(
-        producer=pepper_listing.producer,
-        category=wine,
-        unit_of_sale=kg,
-        status=Product.Status.SUBMITTED,
-    )
+    ProductFactory(producer=pepper_listing.producer, category=wine, unit_of_sale=kg, submitted=True)
     SourcingNeedFactory(buyer=alice_buyer, category=wine)
     _response, listed = needs_listed(client_for(pepper))
     assert listed == set()

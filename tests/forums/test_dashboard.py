@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from forums import dashboard, exports, setup
 from forums.models import Meeting, MeetingFeedback, MeetingRequest
 from producers.models import Product
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
+    BuyerFactory,
     CategoryFactory,
     CategoryGroupFactory,
     ForumBuyerFactory,

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from forums import setup
 from forums.models import Forum, ForumBuyer, ForumProducer, Meeting
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     ForumFactory,
     MeetingFactory,

@@ -27,8 +27,8 @@ from forums.services import (
     meeting_requests_expire,
 )
 from forums.tasks import meeting_requests_expire as meeting_requests_expire_task
-from tests.buyers.factories import BuyerFactory, SourcingNeedFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     ForumFactory,
     MeetingRequestFactory,
@@ -36,6 +36,7 @@ from tests.factories import (
     ProducerFactory,
     ProducerUserFactory,
     ProductFactory,
+    SourcingNeedFactory,
 )
 
 Status = MeetingRequest.Status

@@ -11,8 +11,8 @@ from icalendar import Calendar
 
 from forums import scheduling, setup
 from forums.models import Meeting
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     CountryFactory,
     ForumBuyerFactory,

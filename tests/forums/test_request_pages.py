@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums.models import Meeting, MeetingRequest
-from tests.buyers.factories import BuyerFactory, SourcingNeedFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     ForumFactory,
     MeetingRequestFactory,
@@ -26,6 +26,7 @@ from tests.factories import (
     ProducerFactory,
     ProducerUserFactory,
     ProductFactory,
+    SourcingNeedFactory,
 )
 
 Status = MeetingRequest.Status

@@ -12,8 +12,8 @@ from django.urls import reverse
 from forums import scheduler as engine
 from forums import scheduling, setup
 from forums.models import ForumProducer, Meeting, ScheduleRun
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
+    BuyerFactory,
     ForumBuyerFactory,
     ForumProducerFactory,
     MeetingFactory,

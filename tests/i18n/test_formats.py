@@ -314,9 +314,9 @@ def test_catalogue_shows_dong_prices_with_the_sign_and_no_decimals(client, langu
 
 @pytest.mark.django_db
 def test_need_page_shows_the_target_price_and_deadline_in_the_readers_language(client):
-    from tests.buyers.factories import BuyerFactory, SourcingNeedFactory, UserFactory
+    from tests.factories import BuyerFactory, BuyerUserFactory, SourcingNeedFactory
 
-    reader = UserFactory(role="buyer")
+    reader = BuyerUserFactory()
     need = SourcingNeedFactory(
         buyer=BuyerFactory(members=[reader]),
         target_price=Decimal("42000"),
@@ -414,14 +414,9 @@ def test_a_price_typed_in_a_number_input_is_read_in_every_language(client, langu
     page's language, and Django reads them unlocalised, so the Khmer change of separators
     cannot break them. The value shown back in the input uses the dot too."""
     from buyers.models import SourcingNeed
-    from tests.buyers.factories import (
-        BuyerFactory,
-        CategoryFactory,
-        UnitFactory,
-        UserFactory,
-    )
+    from tests.factories import BuyerFactory, BuyerUserFactory, CategoryFactory, UnitFactory
 
-    reader = UserFactory(role="buyer", language=language)
+    reader = BuyerUserFactory(language=language)
     BuyerFactory(members=[reader])
     category, unit = CategoryFactory(), UnitFactory()
     client.force_login(reader)

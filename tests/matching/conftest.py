@@ -25,8 +25,8 @@ from matching.selectors import weights_for
 from matching.writing import breakdowns
 from producers.models import HeldCertification, Producer, Product
 from taxonomy.models import Category, Certification, Province, Unit
-from tests.buyers.factories import BuyerFactory
 from tests.factories import (
+    BuyerFactory,
     BuyerUserFactory,
     CategoryFactory,
     CategoryGroupFactory,

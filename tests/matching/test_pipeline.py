@@ -28,8 +28,7 @@ from matching.selectors import (
 from producers import services as producer_services
 from producers.models import Product
 from producers.signals import listing_rejected
-from tests.buyers.factories import BuyerFactory
-from tests.factories import MatchingWeightsFactory, ProducerFactory, ProductFactory
+from tests.factories import BuyerFactory, MatchingWeightsFactory, ProducerFactory, ProductFactory
 from tests.matching.conftest import (
     assert_stored_equals_engine,
     engine_rows,
@@ -593,6 +592,29 @@ def test_batches_nest_and_a_rolled_back_batch_queues_nothing(
     assert run.subject["products"] == sorted([waiting[1].pk, waiting[2].pk])
     assert queued == [("incremental_run", run.pk)]
     assert services._batch_stack() == []
+
+
+def test_a_batch_left_open_by_a_failed_commit_is_dropped_when_a_request_starts(
+    world, django_capture_on_commit_callbacks, monkeypatch, client
+):
+    """A non-robust on_commit callback that raises stops the ones after it, so the batch's
+    end-of-block marker never runs; the next request starts without the stale batch."""
+    waiting = _waiting(world, 1)
+    queued = _record_queue(monkeypatch, run=False)
+    with (
+        pytest.raises(ZeroDivisionError),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        services.match_runs_batched(),
+    ):
+        transaction.on_commit(lambda: 1 / 0)
+    assert len(services._batch_stack()) == 1  # left open: changes would vanish into it
+
+    client.get("/")
+    assert services._batch_stack() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        producer_services.product_approve(product=waiting[0], reviewer=world.organiser)
+    assert [name for name, _pk in queued] == ["incremental_run"]
 
 
 def test_a_stranger_cannot_dismiss(world):

@@ -20,9 +20,14 @@ from matching import tasks
 from matching.models import DigestSent, MatchRun, Suggestion
 from producers.models import Product
 from producers.services import product_approve
-from tests.buyers.factories import BuyerFactory
 from tests.conftest import require
-from tests.factories import BuyerUserFactory, OrganiserUserFactory, ProducerFactory, ProductFactory
+from tests.factories import (
+    BuyerFactory,
+    BuyerUserFactory,
+    OrganiserUserFactory,
+    ProducerFactory,
+    ProductFactory,
+)
 from tests.matching.conftest import celery_settings, need_create, taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
