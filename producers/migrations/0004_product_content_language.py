@@ -1,22 +1,23 @@
 """Product.content_language: the language a listing's name and description are written in.
 
 Existing listings get their producer's country's language (Cambodia: Khmer, Vietnam:
-Vietnamese, ...; see producers.models.content_language_default); English where the country
-has none.
+Vietnamese, ...; as producers.models.content_language_default decides for new ones); English
+where the country has none. The mapping is copied here, so this migration keeps meaning what
+it meant whatever later happens to the model's code.
 """
 
 from django.db import migrations, models
 
-from producers.models import COUNTRY_CONTENT_LANGUAGES, content_language_default
+COUNTRY_CONTENT_LANGUAGES = {"KH": "km", "VN": "vi", "TH": "th", "JP": "ja"}
 
 
 def content_language_fill(apps, schema_editor):
     Product = apps.get_model("producers", "Product")
-    for country_code in COUNTRY_CONTENT_LANGUAGES:
+    for country_code, language in COUNTRY_CONTENT_LANGUAGES.items():
         Product.objects.filter(producer__province__country__code=country_code).update(
-            content_language=content_language_default(country_code=country_code)
+            content_language=language
         )
-    Product.objects.filter(content_language="").update(content_language=content_language_default())
+    Product.objects.filter(content_language="").update(content_language="en")
 
 
 class Migration(migrations.Migration):

@@ -31,7 +31,13 @@ from matching import engine, services
 from matching.loaders import needs_load, products_load, vocabulary
 from matching.models import MatchRun, Suggestion
 from matching.synthetic import GROUP_SUBGROUPS, generate
-from producers.models import HeldCertification, Producer, Product, product_search_text
+from producers.models import (
+    HeldCertification,
+    Producer,
+    Product,
+    content_language_for_producer,
+    product_search_text,
+)
 from producers.services import product_approve
 from taxonomy.models import Category, Certification, Country, Province, Unit
 
@@ -136,6 +142,7 @@ class Command(BaseCommand):
                     producer=producer,
                     category=subgroup_of[int(p.category_id[row])],
                     name=name,
+                    content_language=content_language_for_producer(producer),
                     unit_of_sale=unit,
                     capacity=_decimal(capacity),
                     capacity_unit=unit,

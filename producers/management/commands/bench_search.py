@@ -40,6 +40,7 @@ from producers.models import (
     Producer,
     Product,
     ProductPhoto,
+    content_language_for_producer,
     product_search_text,
 )
 from taxonomy.models import Category, Certification, Currency, Province, Unit
@@ -364,6 +365,7 @@ class Command(BaseCommand):
             producer=producer,
             category=categories[code],
             name=name,
+            content_language=content_language_for_producer(producer),
             description=description,
             name_en=name_en,
             description_en=description_en,
