@@ -6,6 +6,8 @@ PostgreSQL and a real broker (see docker-compose.yml).
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,10 +34,31 @@ DEBUG = envbool("DEBUG")
 # production, but over plain HTTP and without rate limits.
 TESTING = envbool("TESTING") or "PYTEST_VERSION" in os.environ
 
+# manage.py commands that only read models, migrations, files or messages and never sign
+# anything: they may run with DEBUG off and no SECRET_KEY (a throwaway key for the process),
+# so a deployment or CI step can `migrate` or `makemigrations --check` with the bare
+# environment. Anything that serves, signs or sends still needs the real key.
+KEYLESS_COMMANDS = {
+    "makemigrations",
+    "migrate",
+    "showmigrations",
+    "sqlmigrate",
+    "collectstatic",
+    "compilemessages",
+    "makemessages",
+}
+
+
+def keyless_command(argv: list[str]) -> bool:
+    return len(argv) > 1 and Path(argv[0]).name == "manage.py" and argv[1] in KEYLESS_COMMANDS
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if TESTING:
         SECRET_KEY = "insecure-key-for-tests"
+    elif not DEBUG and keyless_command(sys.argv):
+        SECRET_KEY = secrets.token_urlsafe(50)
     elif not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     else:

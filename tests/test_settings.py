@@ -32,6 +32,18 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_migration_commands_run_without_a_secret_key_but_others_do_not():
+    """makemigrations/migrate sign nothing, so a bare environment may run them."""
+    bare = {"env_overrides": {}, "drop": ("DEBUG", "SECRET_KEY", "TESTING")}
+    result = run_manage("makemigrations", "--check", "--dry-run", **bare)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run_manage("shell", "-c", code, **bare)
+    assert "SECRET_KEY must be set" in result.stdout + result.stderr
+    assert "ImproperlyConfigured" in result.stdout + result.stderr
+
+
 def test_debug_is_off_unless_set():
     code = "from django.conf import settings; print(settings.DEBUG)"
     result = run_manage(
