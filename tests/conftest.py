@@ -75,6 +75,13 @@ def _media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories hash a password per user; the production hasher is slow on purpose, and
+    how passwords are hashed is not what any test here is about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _language_back():
     """A request through the test client leaves its language active in the thread; put the
     default back, so a test never reads another test's language."""

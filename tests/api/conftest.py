@@ -26,12 +26,6 @@ from tests.factories import (
 USERS = ["anonymous", "producer_a", "producer_b", "buyer_a", "buyer_b", "organiser"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factories hash a password per user; the production hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     return APIClient()

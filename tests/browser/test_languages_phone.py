@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import require
-from tests.i18n.world import FAST_HASHERS, World, world_build
+from tests.i18n.world import World, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,11 +84,6 @@ OVERFLOW = """
   return {scrollWidth: document.documentElement.scrollWidth, offenders: [...new Set(found)]};
 }
 """
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def session_cookie(user, url: str) -> dict:

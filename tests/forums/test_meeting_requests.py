@@ -46,12 +46,6 @@ Side = MeetingRequest.Side
 # --- The cast -------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The cast is large; hashing each password properly would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def alice(db):
     return BuyerUserFactory(email="alice@greenmart.example", full_name="Alice Nguyen")

@@ -32,11 +32,6 @@ from tests.factories import (
 Status = MeetingRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def alice(db):
     return BuyerUserFactory(email="alice@greenmart.example", full_name="Alice Nguyen")

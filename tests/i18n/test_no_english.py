@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from django.urls import reverse
 
 from taxonomy.models import Category, Certification, Country, Province, Unit
-from tests.i18n.world import FAST_HASHERS, PASSWORD, World, world_build
+from tests.i18n.world import PASSWORD, World, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +43,6 @@ BORROWED = {"km": {"tab"}, "vi": {"email", "logo", "halal", "tab"}}
 SKIPPED_TAGS = {"script", "style", "template"}
 ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "aria-description"}
 BUTTON_INPUTS = {"submit", "button", "reset"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 class VisibleText(HTMLParser):

@@ -32,10 +32,7 @@ from tests.factories import (
     ProductPhotoFactory,
 )
 
-__all__ = ["FAST_HASHERS", "PASSWORD", "World", "world_build"]
-
-# For settings.PASSWORD_HASHERS in tests that build the world: three PBKDF2 hashes take 2 s.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+__all__ = ["PASSWORD", "World", "world_build"]
 
 
 @dataclass

@@ -258,12 +258,6 @@ def celery_settings(**values):
                 del conf[key]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Members are made by the dozen here; hashing their passwords properly is not the test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db) -> World:
     return build_world()

@@ -167,7 +167,6 @@ def test_too_many_wrong_codes_make_the_visitor_wait(client, organiser, imported)
 def test_invitations_are_emailed_with_a_working_code(
     client, login, organiser, smtp_server, settings
 ):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     data = csv_bytes(
         table(
             [
